@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace Platform.Postgres;
+
+/// <summary>
+/// Applies a service's numbered migrations once each, in order, under an advisory lock so replicas
+/// starting together do not race. A migration is plain SQL; the applied versions are recorded.
+/// </summary>
+public static class SchemaMigrator
+{
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Execute(connection, "SELECT pg_advisory_xact_lock(7235011)", cancellationToken);
+        await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
+        await using var current = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection);
+        var applied = (int)(await current.ExecuteScalarAsync(cancellationToken))!;
+        for (var version = applied + 1; version <= migrations.Count; version++)
+        {
+            await Execute(connection, migrations[version - 1], cancellationToken);
+            await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (version) VALUES ($1)", connection) { Parameters = { new() { Value = version } } };
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

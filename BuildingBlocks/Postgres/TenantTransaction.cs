@@ -1,0 +1,79 @@
+using Npgsql;
+
+namespace Platform.Postgres;
+
+/// <summary>
+/// A transaction that can only see one tenant's rows: it switches to the non-owner role the row-level
+/// security policies apply to and sets <c>app.tenant_id</c> for them. Handlers cannot forget the filter.
+/// </summary>
+public sealed class TenantTransaction : IAsyncDisposable
+{
+    /// <summary>The role tenant-scoped work runs as; migrations create it and grant it table access.</summary>
+    public const string Role = "platform_tenant";
+
+    private TenantTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        Connection = connection;
+        Transaction = transaction;
+    }
+
+    public NpgsqlConnection Connection { get; }
+
+    public NpgsqlTransaction Transaction { get; }
+
+    /// <summary>SQL that creates the role (idempotent), for a service's first migration.</summary>
+    public const string CreateRoleSql = $"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Role}') THEN CREATE ROLE {Role} NOLOGIN; END IF;
+        END $$;
+        """;
+
+    /// <summary>SQL that puts a table under tenant isolation: RLS forced, keyed on its tenant_id column.</summary>
+    public static string IsolateTableSql(string table) => $"""
+        ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+        CREATE POLICY {table}_tenant_isolation ON {table}
+          USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
+          WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+        GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {Role};
+        """;
+
+    public static async Task<TenantTransaction> BeginAsync(NpgsqlDataSource dataSource, Guid tenantId, CancellationToken cancellationToken = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var scope = new NpgsqlCommand($"SELECT set_config('role', '{Role}', true), set_config('app.tenant_id', $1, true)", connection, transaction)
+            {
+                Parameters = { new() { Value = tenantId.ToString() } },
+            };
+            await scope.ExecuteNonQueryAsync(cancellationToken);
+            return new TenantTransaction(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public NpgsqlCommand Command(string sql, params object[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, Connection, Transaction);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return command;
+    }
+
+    public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}

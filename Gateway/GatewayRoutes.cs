@@ -1,0 +1,66 @@
+using Platform.ServiceDefaults.Discovery;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+
+namespace Platform.Gateway;
+
+/// <summary>
+/// Every route of the platform in one place. Clusters are the services the AppHost references; their
+/// destinations are the replicas it injected (services__{name}__http__N).
+/// </summary>
+internal static class GatewayRoutes
+{
+    public const string RateLimitPolicy = "per-client";
+
+    /// <summary>(route id, path pattern, cluster, requires a user token)</summary>
+    private static readonly (string Id, string Path, string Cluster, bool Protected)[] Routes =
+    [
+        ("auth", "/api/auth/{**rest}", "auth", false),
+        ("jwks", "/.well-known/jwks.json", "auth", false),
+        ("users", "/api/users/{**rest}", "users", true),
+        ("workspaces", "/api/workspaces/{**rest}", "workspaces", true),
+    ];
+
+    public static IEnumerable<string> Clusters => Routes.Select(r => r.Cluster).Distinct();
+
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(ServiceEndpointResolver services, TimeSpan activeHealthInterval)
+    {
+        var routes = Routes.Select(r => new RouteConfig
+        {
+            RouteId = r.Id,
+            ClusterId = r.Cluster,
+            Match = new RouteMatch { Path = r.Path },
+            AuthorizationPolicy = r.Protected ? "default" : "anonymous",
+            RateLimiterPolicy = RateLimitPolicy,
+        }).ToList();
+
+        var clusters = Clusters.Select(name => new ClusterConfig
+        {
+            ClusterId = name,
+            LoadBalancingPolicy = "PowerOfTwoChoices",
+            Destinations = services.Endpoints(name).Select((uri, i) => (uri, i))
+                .ToDictionary(d => $"{name}-{d.i}", d => new DestinationConfig { Address = d.uri.ToString(), Health = d.uri.ToString() }),
+            HealthCheck = new HealthCheckConfig
+            {
+                // Liveness, not readiness: a service whose cache is down still serves most requests.
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = activeHealthInterval,
+                    Timeout = TimeSpan.FromSeconds(1),
+                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Path = "/alive",
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    ReactivationPeriod = TimeSpan.FromSeconds(5),
+                },
+            },
+            HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(30) },
+        }).ToList();
+
+        return (routes, clusters);
+    }
+}

@@ -1,0 +1,51 @@
+using Platform.Gateway;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Clients;
+using Platform.ServiceDefaults.Discovery;
+using Platform.ServiceDefaults.Health;
+using Platform.ServiceDefaults.Problems;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddRedisClient("cache"); // the revocation list, checked at the edge
+
+var services = new ServiceEndpointResolver(builder.Configuration);
+var (routes, clusters) = GatewayRoutes.Build(services, builder.Configuration.GetValue("Gateway:ActiveHealthInterval", TimeSpan.FromSeconds(2)));
+builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
+    .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(2));
+builder.Services.AddGatewayRateLimiting(builder.Configuration);
+builder.Services.AddHealthChecks().AddCheck<UpstreamsHealthCheck>("upstreams");
+
+var app = builder.Build();
+app.Use(async (context, next) =>
+{
+    // Refuse oversized bodies before proxying, so the answer is a clean 413 whatever the upstream does.
+    if (context.Request.ContentLength > ServiceDefaultsExtensions.MaxRequestBodyBytes)
+    {
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Status = 413, Type = ProblemTypes.PayloadTooLarge, Title = "Payload too large",
+                Detail = $"Request bodies are limited to {ServiceDefaultsExtensions.MaxRequestBodyBytes} bytes.",
+            },
+        });
+        return;
+    }
+
+    await next();
+});
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+app.MapDefaultEndpoints();
+app.MapReverseProxy(proxy =>
+{
+    proxy.Use(UpstreamProblems.WriteAsync);
+    proxy.UseSessionAffinity();
+    proxy.UseLoadBalancing();
+    proxy.UsePassiveHealthChecks();
+});
+app.Run();

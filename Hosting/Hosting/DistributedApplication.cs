@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Platform.Hosting.ApplicationModel;
+using Platform.Hosting.Orchestration;
+
+namespace Platform.Hosting;
+
+/// <summary>A built graph: start it, watch its resources, run commands on them, stop it.</summary>
+public sealed class DistributedApplication : IAsyncDisposable
+{
+    private readonly Orchestrator _orchestrator;
+    private readonly ILoggerFactory _loggerFactory;
+
+    internal DistributedApplication(IReadOnlyList<IResource> resources, DistributedApplicationOptions options, IConfiguration configuration)
+    {
+        Resources = resources;
+        Options = options;
+        Configuration = configuration;
+        _loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.HostLogLevel));
+        _orchestrator = new Orchestrator(resources, options, _loggerFactory.CreateLogger("Platform.Hosting"));
+        Commands = new ResourceCommands(_orchestrator);
+    }
+
+    public static IDistributedApplicationBuilder CreateBuilder(string[] args)
+    {
+        var options = new DistributedApplicationOptions();
+        DistributedApplicationTestHook.ConfigureOptions(options);
+        return new DistributedApplicationBuilder(args, options);
+    }
+
+    public IReadOnlyList<IResource> Resources { get; }
+
+    public DistributedApplicationOptions Options { get; }
+
+    public IConfiguration Configuration { get; }
+
+    /// <summary>Every running copy of every resource, with its state and logs.</summary>
+    public IReadOnlyList<ResourceInstance> Instances => _orchestrator.Instances;
+
+    /// <summary>Stop, start, restart, kill, pause and resume any resource or replica by name.</summary>
+    public ResourceCommands Commands { get; }
+
+    /// <summary>The folder with each resource's log file.</summary>
+    public string LogDirectory => _orchestrator.Run.LogPath;
+
+    public string RunId => _orchestrator.Run.RunId;
+
+    public IResource GetResource(string name)
+        => Resources.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+           ?? throw new ArgumentException($"No resource named '{name}' in this graph.", nameof(name));
+
+    public IReadOnlyList<ResourceInstance> GetInstances(string name) => _orchestrator.Find(name);
+
+    /// <summary>Starts every resource in dependency order; fails fast, with the failing resource's last log lines, if any cannot start.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _orchestrator.StartAsync(cancellationToken);
+
+    public Task StopAsync() => _orchestrator.StopAllAsync();
+
+    public Task WaitForHealthyAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default)
+        => _orchestrator.WaitForHealthyAsync(name, timeout, cancellationToken);
+
+    /// <summary>Starts, reports where everything is, and runs until Ctrl+C or SIGTERM, then stops everything.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (DistributedApplicationTestHook.IsActive)
+        {
+            return; // the test host builds the same graph and starts it itself
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            Console.WriteLine($"Starting {Resources.Count} resources (run {RunId}, logs in {LogDirectory})");
+            await StartAsync(stop.Token);
+            Console.WriteLine(StatusTable.Render(this));
+            Console.WriteLine($"{Options.ApplicationName} ready in {clock.Elapsed.TotalSeconds:0.0} s. Press Ctrl+C to stop.");
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (DistributedApplicationException e)
+        {
+            Console.Error.WriteLine($"{Options.ApplicationName} failed to start: {e.Message}");
+            Environment.ExitCode = 1;
+        }
+        finally
+        {
+            clock.Restart();
+            Console.WriteLine("Stopping...");
+            await DisposeAsync();
+            Console.WriteLine($"Stopped in {clock.Elapsed.TotalSeconds:0.0} s.");
+        }
+    }
+
+    public void Run() => RunAsync().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _orchestrator.DisposeAsync();
+        _loggerFactory.Dispose();
+    }
+}

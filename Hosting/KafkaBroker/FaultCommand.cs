@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace Platform.KafkaBroker;
+
+/// <summary>Parses one fault command line and applies it to the cluster.</summary>
+internal static class FaultCommand
+{
+    public static string Run(MockCluster cluster, string line)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        try
+        {
+            var error = words switch
+            {
+                ["down", var broker] => cluster.SetBrokerDown(Int(broker)),
+                ["up", var broker] => cluster.SetBrokerUp(Int(broker)),
+                ["rtt", var broker, var ms] => cluster.SetRoundTripTime(Int(broker), Int(ms)),
+                ["leader", var topic, var partition, var broker] => cluster.SetPartitionLeader(topic, Int(partition), Int(broker)),
+                _ => throw new FormatException($"unknown command '{line}'"),
+            };
+            return error == 0 ? "OK" : $"ERR librdkafka error {error}";
+        }
+        catch (FormatException e)
+        {
+            return "ERR " + e.Message;
+        }
+    }
+
+    private static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
+}

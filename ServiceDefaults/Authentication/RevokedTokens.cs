@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Platform.ServiceDefaults.Authentication;
+
+/// <summary>
+/// Revocation list in Redis: a revoked token id, or a revoked refresh family (logout, reuse detected), is
+/// remembered until the access tokens it covers expire. Checked on every authenticated request.
+/// When Redis cannot be reached the check fails open and logs: tokens are still verified by signature
+/// and expiry, and live at most <see cref="AccessTokenLifetime"/>. Availability over a short window of
+/// stale revocation is the documented trade-off.
+/// </summary>
+public sealed class RevokedTokens(IConnectionMultiplexer redis, ILogger<RevokedTokens> logger)
+{
+    public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(15);
+
+    public async Task RevokeAsync(string tokenId, string family, TimeSpan remaining)
+    {
+        var db = redis.GetDatabase();
+        var ttl = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
+        await Task.WhenAll(
+            db.StringSetAsync(TokenKey(tokenId), "1", ttl),
+            db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
+    }
+
+    public Task RevokeFamilyAsync(string family) => redis.GetDatabase().StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime);
+
+    public async Task<bool> IsRevokedAsync(string? tokenId, string? family)
+    {
+        try
+        {
+            var db = redis.GetDatabase();
+            var token = tokenId is null ? Task.FromResult(false) : db.KeyExistsAsync(TokenKey(tokenId));
+            var fam = family is null ? Task.FromResult(false) : db.KeyExistsAsync(FamilyKey(family));
+            return await token || await fam;
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning(e, "Revocation list unreachable; accepting a token that is valid by signature and expiry");
+            return false;
+        }
+    }
+
+    private static string TokenKey(string tokenId) => $"auth:revoked:token:{tokenId}";
+
+    private static string FamilyKey(string family) => $"auth:revoked:family:{family}";
+}

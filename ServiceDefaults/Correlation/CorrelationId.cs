@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace Platform.ServiceDefaults.Correlation;
+
+/// <summary>The correlation id of the work in progress: accepted from X-Correlation-Id or created, then carried on every outgoing call.</summary>
+public static class CorrelationId
+{
+    public const string HeaderName = "X-Correlation-Id";
+    public const int MaxLength = 128;
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    public static string? Current
+    {
+        get => Ambient.Value;
+        set => Ambient.Value = value;
+    }
+
+    /// <summary>A caller's id is kept only if it is short printable ASCII: it ends up in logs and headers.</summary>
+    public static bool IsAcceptable(string? value)
+        => !string.IsNullOrEmpty(value) && value.Length <= MaxLength && value.All(c => c is > ' ' and <= '~');
+
+    public static string New() => ActivityTraceId.CreateRandom().ToHexString();
+}

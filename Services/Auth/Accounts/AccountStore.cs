@@ -1,0 +1,27 @@
+using Npgsql;
+
+namespace Platform.Auth.Accounts;
+
+public sealed record Account(Guid Id, Guid TenantId, string Email, string DisplayName, string PasswordHash);
+
+/// <summary>Reads accounts from authdb. Emails are compared in their normalized (trimmed, lower-case) form.</summary>
+internal sealed class AccountStore(NpgsqlDataSource db)
+{
+    public static string Normalize(string email) => email.Trim().ToLowerInvariant();
+
+    public Task<Account?> FindByEmailAsync(string email, CancellationToken cancellationToken)
+        => FindAsync("email_normalized = $1", Normalize(email), cancellationToken);
+
+    public Task<Account?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
+        => FindAsync("id = $1", id, cancellationToken);
+
+    private async Task<Account?> FindAsync(string condition, object value, CancellationToken cancellationToken)
+    {
+        await using var select = db.CreateCommand($"SELECT id, tenant_id, email, display_name, password_hash FROM accounts WHERE {condition}");
+        select.Parameters.Add(new() { Value = value });
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new Account(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))
+            : null;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Platform.Auth.Registration;
+using Platform.Auth.Tokens;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Problems;
+
+namespace Platform.Auth.Accounts;
+
+/// <summary>The auth contract of ARCHITECTURE.md: register, registrations, login, refresh, logout, JWKS.</summary>
+internal static class AuthEndpoints
+{
+    private static readonly PasswordHasher<Account> Hasher = new();
+    private static readonly string[] SigningAlgorithms = ["RS256"];
+
+    // Verified when the email is unknown, so a miss costs as much time as a wrong password.
+    private static readonly string DecoyHash = Hasher.HashPassword(null!, "decoy-password-for-timing");
+
+    public static void MapAuthEndpoints(this WebApplication app)
+    {
+        var auth = app.MapGroup("/api/auth");
+        auth.MapPost("/register", RegisterAsync);
+        auth.MapGet("/registrations/{id:guid}", GetRegistrationAsync);
+        auth.MapPost("/login", LoginAsync);
+        auth.MapPost("/refresh", RefreshAsync);
+        auth.MapPost("/logout", LogoutAsync).RequireAuthorization();
+
+        app.MapGet("/.well-known/jwks.json", (SigningKeys keys) => Results.Json(keys.Jwks()));
+        app.MapGet("/.well-known/openid-configuration", (HttpRequest request) => Results.Json(new
+        {
+            issuer = PlatformClaims.Issuer,
+            jwks_uri = $"{request.Scheme}://{request.Host}/.well-known/jwks.json",
+            id_token_signing_alg_values_supported = SigningAlgorithms,
+        }));
+    }
+
+    private static async Task<IResult> RegisterAsync(RegisterRequest request, RegistrationService registrations, CancellationToken cancellationToken)
+    {
+        var errors = AuthValidation.Validate(request);
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var registration = await registrations.RegisterAsync(request.Email!, request.Password!, request.DisplayName!.Trim(), request.Organization?.Trim(), cancellationToken);
+        return registration is null
+            ? Problem.Conflict("An account with this email already exists.")
+            : Results.Accepted($"/api/auth/registrations/{registration.RegistrationId}", registration);
+    }
+
+    private static async Task<IResult> GetRegistrationAsync(Guid id, RegistrationService registrations, CancellationToken cancellationToken)
+        => await registrations.FindAsync(id, cancellationToken) is { } registration
+            ? Results.Ok(registration)
+            : Problem.NotFound("There is no registration with this id.");
+
+    private static async Task<IResult> LoginAsync(LoginRequest request, AccountStore accounts, LoginThrottle throttle, TokenService tokens, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
+        {
+            return Problem.Validation(new Dictionary<string, string[]> { ["credentials"] = ["Email and password are required."] });
+        }
+
+        if (await throttle.RetryAfterAsync(request.Email) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem.Of(429, ProblemTypes.TooManyRequests, "Too many failed logins", "Too many failed logins for this account; try again later.");
+        }
+
+        var account = await accounts.FindByEmailAsync(request.Email, cancellationToken);
+        var verdict = Hasher.VerifyHashedPassword(account!, account?.PasswordHash ?? DecoyHash, request.Password);
+        if (account is null || verdict == PasswordVerificationResult.Failed)
+        {
+            await throttle.RecordFailureAsync(request.Email);
+            return Problem.Unauthorized("The email or password is wrong.");
+        }
+
+        await throttle.ResetAsync(request.Email);
+        return Results.Ok(await tokens.IssueAsync(account, Guid.NewGuid(), cancellationToken));
+    }
+
+    private static async Task<IResult> RefreshAsync(RefreshRequest request, TokenService tokens, AccountStore accounts, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken) || request.RefreshToken.Length > 200)
+        {
+            return Problem.Validation(new Dictionary<string, string[]> { ["refreshToken"] = ["A refresh token is required."] });
+        }
+
+        var (outcome, pair) = await tokens.RefreshAsync(request.RefreshToken, accounts, cancellationToken);
+        return outcome switch
+        {
+            RefreshOutcome.Rotated => Results.Ok(pair),
+            RefreshOutcome.Reused => Problem.Unauthorized("This refresh token was already used; the session has been revoked."),
+            _ => Problem.Unauthorized("The refresh token is not valid."),
+        };
+    }
+
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal user, TokenService tokens, RevokedTokens revoked, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var family = Guid.Parse(user.FindFirstValue(PlatformClaims.Family) ?? throw new InvalidOperationException("Token without a family."));
+        var expires = DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture));
+        await tokens.RevokeFamilyAsync(family, cancellationToken);
+        await revoked.RevokeAsync(user.FindFirstValue(PlatformClaims.TokenId)!, family.ToString(), expires - clock.GetUtcNow());
+        return Results.NoContent();
+    }
+}

@@ -1,0 +1,64 @@
+using StackExchange.Redis;
+
+namespace Platform.Auth.Accounts;
+
+/// <summary>
+/// Counts failed logins per email in Redis; after <see cref="MaxFailures"/> within the window, logins for
+/// that email get 429 until the window ends. Redis down: no throttling (logged), logins keep working.
+/// </summary>
+internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThrottle> logger)
+{
+    public const int MaxFailures = 5;
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long the caller must wait, or null when a login may be attempted.</summary>
+    public async Task<TimeSpan?> RetryAfterAsync(string email)
+    {
+        try
+        {
+            var db = redis.GetDatabase();
+            var key = Key(email);
+            var count = await db.StringGetAsync(key);
+            if (count.HasValue && (long)count >= MaxFailures)
+            {
+                return await db.KeyTimeToLiveAsync(key) ?? Window;
+            }
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning(e, "Login throttle unavailable; allowing the attempt");
+        }
+
+        return null;
+    }
+
+    public async Task RecordFailureAsync(string email)
+    {
+        try
+        {
+            var db = redis.GetDatabase();
+            if (await db.StringIncrementAsync(Key(email)) == 1)
+            {
+                await db.KeyExpireAsync(Key(email), Window);
+            }
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning(e, "Login throttle unavailable; failure not counted");
+        }
+    }
+
+    public async Task ResetAsync(string email)
+    {
+        try
+        {
+            await redis.GetDatabase().KeyDeleteAsync(Key(email));
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning(e, "Login throttle unavailable; failures not reset");
+        }
+    }
+
+    private static string Key(string email) => $"auth:login-failures:{AccountStore.Normalize(email)}";
+}

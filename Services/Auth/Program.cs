@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Npgsql;
+using Platform.Auth;
+using Platform.Auth.Accounts;
+using Platform.Auth.Registration;
+using Platform.Auth.Tokens;
+using Platform.Postgres;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Clients;
+using Platform.ServiceDefaults.Health;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddNpgsqlDataSource("authdb");
+builder.AddRedisClient("cache");
+
+builder.Services.AddSingleton<SigningKeys>();
+builder.Services.AddSingleton<TokenService>();
+builder.Services.AddSingleton<AccountStore>();
+builder.Services.AddSingleton<LoginThrottle>();
+builder.Services.AddScoped<RegistrationService>();
+builder.Services.AddHttpClient<UsersClient>(http => http.BaseAddress = new Uri("http://users"));
+
+// The auth service checks its own tokens (logout) against the keys it holds, not over HTTP.
+builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+    .PostConfigure<SigningKeys>((options, keys) => options.ConfigurationManager = new LocalSigningKeys(keys));
+
+var app = builder.Build();
+await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), AuthSchema.Migrations);
+await app.Services.GetRequiredService<SigningKeys>().LoadAsync(CancellationToken.None);
+
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapAuthEndpoints();
+app.Run();

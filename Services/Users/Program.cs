@@ -1,0 +1,20 @@
+using Npgsql;
+using Platform.Postgres;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Clients;
+using Platform.ServiceDefaults.Health;
+using Platform.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddNpgsqlDataSource("usersdb");
+builder.AddRedisClient("cache");
+
+var app = builder.Build();
+await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), UsersSchema.Migrations);
+
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapProfileEndpoints();
+app.Run();
