@@ -17,6 +17,15 @@ internal static class ProblemDetailsExtensions
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
+            if (context.Exception is { } exception)
+            {
+                // ASP.NET's developer exception page (on in Development) writes through here too, with the
+                // exception attached: replace its body by the same one the exception handler would write.
+                var mapped = ExceptionProblemHandler.ToProblem(exception);
+                context.ProblemDetails = mapped;
+                context.HttpContext.Response.StatusCode = mapped.Status!.Value;
+            }
+
             var problem = context.ProblemDetails;
             var status = problem.Status ?? context.HttpContext.Response.StatusCode;
             if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
@@ -48,22 +57,49 @@ internal sealed class ExceptionProblemHandler(IProblemDetailsService problems, I
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        ProblemDetails problem;
-        if (exception is BadHttpRequestException bad)
-        {
-            var status = bad.StatusCode;
-            var detail = status == StatusCodes.Status413PayloadTooLarge
-                ? "The request body is larger than this endpoint accepts."
-                : bad.InnerException is System.Text.Json.JsonException json ? $"The request body is not valid JSON for this endpoint: {json.Message}" : bad.Message;
-            problem = new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Title = "Bad request", Detail = detail };
-        }
-        else
+        var problem = ToProblem(exception);
+        if (problem.Status == 500)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
-            problem = new ProblemDetails { Status = 500, Type = ProblemTypes.Internal, Title = "Internal error", Detail = "The server failed to handle the request." };
         }
 
         context.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        context.Response.Headers.Remove("Cache-Control");
+
+        // The exception stays out of the context: in Development the writer would serialize it, stack and all.
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+
+    public static ProblemDetails ToProblem(Exception exception)
+    {
+        if (exception is BadHttpRequestException bad)
+        {
+            var status = bad.StatusCode;
+            var detail = status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "The request body is larger than this endpoint accepts.",
+                StatusCodes.Status415UnsupportedMediaType => "The request body must be application/json.",
+                _ => Describe(bad),
+            };
+            return new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Title = "Bad request", Detail = detail };
+        }
+
+        return new ProblemDetails { Status = 500, Type = ProblemTypes.Internal, Title = "Internal error", Detail = "The server failed to handle the request." };
+    }
+
+    /// <summary>Where the JSON broke, without echoing exception text (which can carry internals).</summary>
+    private static string Describe(BadHttpRequestException bad)
+    {
+        for (var inner = bad.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Text.Json.JsonException json)
+            {
+                return json.Path is { Length: > 1 } path
+                    ? $"The request body is not valid JSON for this endpoint (at {path}, line {json.LineNumber + 1}, byte {json.BytePositionInLine})."
+                    : $"The request body is not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).";
+            }
+        }
+
+        return bad.Message.Contains("body was provided", StringComparison.Ordinal) ? "A JSON request body is required." : "The request is malformed.";
     }
 }

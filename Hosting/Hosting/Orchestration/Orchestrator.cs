@@ -79,7 +79,7 @@ internal sealed class Orchestrator : IAsyncDisposable
         => Task.WhenAll(Find(name).Select(i => RunCommandAsync(i, () => LaunchAsync(i, cancellationToken))));
 
     public Task StopAsync(string name)
-        => Task.WhenAll(Find(name).Select(i => RunCommandAsync(i, () => StopInstanceAsync(i))));
+        => Task.WhenAll(Find(name).Select(i => RunCommandAsync(i, () => StopInstanceAsync(i, graceful: true))));
 
     public Task KillAsync(string name)
         => Task.WhenAll(Find(name).Select(i => RunCommandAsync(i, () => KillInstanceAsync(i))));
@@ -87,7 +87,7 @@ internal sealed class Orchestrator : IAsyncDisposable
     public Task RestartAsync(string name, CancellationToken cancellationToken)
         => Task.WhenAll(Find(name).Select(i => RunCommandAsync(i, async () =>
         {
-            await StopInstanceAsync(i);
+            await StopInstanceAsync(i, graceful: true);
             await LaunchAsync(i, cancellationToken);
         })));
 
@@ -122,7 +122,12 @@ internal sealed class Orchestrator : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops applications first, then infrastructure from the most dependent down; each level in parallel.</summary>
+    /// <summary>
+    /// Stops applications first (gracefully: they finish requests and flush telemetry), then infrastructure
+    /// from the most dependent down, each level in parallel. Infrastructure is killed rather than shut down:
+    /// its data lives in the run directory, which is deleted next, so a clean shutdown would only cost time
+    /// (RabbitMQ alone takes seconds).
+    /// </summary>
     public async Task StopAllAsync()
     {
         await _lifetime.CancelAsync();
@@ -131,7 +136,7 @@ internal sealed class Orchestrator : IAsyncDisposable
             .OrderByDescending(g => g.Key.Item1).ThenByDescending(g => g.Key.Item2);
         foreach (var level in levels)
         {
-            await Task.WhenAll(level.SelectMany(r => _instances[r]).Select(i => RunCommandAsync(i, () => StopInstanceAsync(i))));
+            await Task.WhenAll(level.SelectMany(r => _instances[r]).Select(i => RunCommandAsync(i, () => StopInstanceAsync(i, graceful: level.Key.Item1 == 1))));
         }
     }
 
@@ -254,18 +259,23 @@ internal sealed class Orchestrator : IAsyncDisposable
     private async Task MonitorAsync(ResourceInstance instance, CancellationToken cancellationToken)
     {
         var runtime = _runtime[instance];
-        var exited = instance.Process?.Exited ?? Task.Delay(Timeout.Infinite, cancellationToken);
+        var exited = instance.Process?.Exited ?? new TaskCompletionSource<int>().Task; // a database has no process to exit
         while (!cancellationToken.IsCancellationRequested)
         {
             var tick = Task.Delay(MonitorInterval, cancellationToken);
-            if (await Task.WhenAny(exited, tick) == exited)
+            await Task.WhenAny(exited, tick);
+            if (cancellationToken.IsCancellationRequested)
             {
-                instance.SetState(ResourceState.Exited, instance.Process?.Exited.Result);
                 return;
             }
 
-            await tick.ContinueWith(_ => { }, TaskScheduler.Default);
-            if (cancellationToken.IsCancellationRequested || instance.State == ResourceState.Paused)
+            if (exited.IsCompleted)
+            {
+                instance.SetState(ResourceState.Exited, exited.Result);
+                return;
+            }
+
+            if (instance.State == ResourceState.Paused)
             {
                 continue;
             }
@@ -278,7 +288,7 @@ internal sealed class Orchestrator : IAsyncDisposable
         }
     }
 
-    private async Task StopInstanceAsync(ResourceInstance instance)
+    private async Task StopInstanceAsync(ResourceInstance instance, bool graceful)
     {
         var runtime = _runtime[instance];
         await runtime.StopMonitorAsync();
@@ -293,7 +303,15 @@ internal sealed class Orchestrator : IAsyncDisposable
         }
 
         instance.SetState(ResourceState.Stopping);
-        await StopProcessAsync(instance);
+        if (graceful)
+        {
+            await StopProcessAsync(instance);
+        }
+        else if (instance.Process is { } process)
+        {
+            await process.KillAsync();
+        }
+
         instance.SetState(ResourceState.Stopped);
     }
 
