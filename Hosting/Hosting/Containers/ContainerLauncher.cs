@@ -55,7 +55,7 @@ internal sealed class ContainerLauncher : IResourceLauncher
                 create.Arguments.Add(argument);
             }
 
-            await RetryUntilReadyAsync(() => OneShot.RunAsync(create, run.RunId, instance.Logs, cancellationToken), cancellationToken);
+            await RetryUntilReadyAsync(() => OneShot.RunAsync(create, run, instance.Logs, cancellationToken), cancellationToken);
         }
     }
 

@@ -23,7 +23,7 @@ internal sealed class ManagedProcess : IDisposable
     /// <summary>Completes with the exit code when the main process ends.</summary>
     public Task<int> Exited { get; }
 
-    public static ManagedProcess Start(ProcessSpec spec, string runId, ResourceLogs logs)
+    public static ManagedProcess Start(ProcessSpec spec, RunDirectory run, ResourceLogs logs)
     {
         var info = new ProcessStartInfo("setsid")
         {
@@ -55,13 +55,14 @@ internal sealed class ManagedProcess : IDisposable
         }
 
         // Every process of a run carries its id, so the leftovers of a crashed run can be found and stopped.
-        info.Environment[RunDirectory.RunIdVariable] = runId;
+        info.Environment[RunDirectory.RunIdVariable] = run.RunId;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) logs.Write(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) logs.Write(e.Data); };
         logs.Write($"[host] launching: {spec}");
         process.Start();
+        run.RecordProcessGroup(process.Id); // setsid made it the leader of a group with its own pid
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ManagedProcess(process, spec.StopSignal);

@@ -3,9 +3,9 @@ namespace Platform.Hosting.Orchestration;
 /// <summary>Runs a setup command (initdb, docker exec) to completion through the same launcher as servers.</summary>
 internal static class OneShot
 {
-    public static async Task RunAsync(ProcessSpec spec, string runId, ResourceLogs logs, CancellationToken cancellationToken)
+    public static async Task RunAsync(ProcessSpec spec, RunDirectory run, ResourceLogs logs, CancellationToken cancellationToken)
     {
-        using var process = ManagedProcess.Start(spec, runId, logs);
+        using var process = ManagedProcess.Start(spec, run, logs);
         int exitCode;
         try
         {

@@ -198,13 +198,14 @@ internal sealed class Orchestrator : IAsyncDisposable
         deadline.CancelAfter(_options.StartupTimeout);
         try
         {
+            EnsureFixedPortsAreFree(instance);
             var spec = await runtime.Launcher.PrepareAsync(instance, Run, deadline.Token);
             Task exited = Task.Delay(Timeout.Infinite, deadline.Token);
             if (spec is not null)
             {
                 await ApplyEnvironmentAsync(instance, spec, deadline.Token);
                 instance.Process?.Dispose();
-                instance.Process = ManagedProcess.Start(spec, Run.RunId, instance.Logs);
+                instance.Process = ManagedProcess.Start(spec, Run, instance.Logs);
                 exited = instance.Process.Exited;
                 instance.SetState(ResourceState.Running);
             }
@@ -250,6 +251,31 @@ internal sealed class Orchestrator : IAsyncDisposable
         _ = StopProcessAsync(instance);
         var message = Describe(instance, reason);
         return inner is null ? new DistributedApplicationException(message) : new DistributedApplicationException(message, inner);
+    }
+
+    /// <summary>
+    /// A fixed port taken by someone else would let the health check talk to a stranger (an earlier
+    /// platform still running, say) while our process fails to bind: refuse to start instead.
+    /// </summary>
+    private void EnsureFixedPortsAreFree(ResourceInstance instance)
+    {
+        foreach (var endpoint in instance.Resource.AnnotationsOf<EndpointAnnotation>().Where(e => e.Port is not null && !_options.RandomizePorts))
+        {
+            var port = endpoint.AllocatedPorts[instance.Replica];
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            try
+            {
+                probe.Start();
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                throw Failure(instance, $"cannot listen on port {port}: another process uses it; stop that process or choose another port");
+            }
+            finally
+            {
+                probe.Stop();
+            }
+        }
     }
 
     private static string Describe(ResourceInstance instance, string reason)

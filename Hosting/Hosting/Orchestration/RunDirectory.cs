@@ -10,6 +10,7 @@ internal sealed class RunDirectory : IDisposable
 {
     public const string RunIdVariable = "PLATFORM_RUN_ID";
     private const string OwnerFile = "owner";
+    private const string GroupsFile = "process-groups";
     private const int LogRunsKept = 20;
     private const UnixFileMode SharedFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
@@ -55,16 +56,32 @@ internal sealed class RunDirectory : IDisposable
         return folder;
     }
 
-    /// <summary>Kills whatever still carries this run's mark and removes the folder. Logs stay.</summary>
+    /// <summary>
+    /// Remembers a launched process group. Servers like postgres and redis overwrite their environment
+    /// block with their process title, so the run mark alone cannot find them after a crash; their group can.
+    /// </summary>
+    public void RecordProcessGroup(int pgid)
+    {
+        lock (this)
+        {
+            File.AppendAllText(System.IO.Path.Combine(Path, GroupsFile), pgid.ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+    }
+
+    /// <summary>Kills whatever still belongs to this run and removes the folder. Logs stay.</summary>
     public void Dispose()
     {
-        KillProcessesOfRun(RunId);
+        KillProcessesOfRun(Path);
         TryDelete(Path);
     }
 
-    internal static int KillProcessesOfRun(string runId)
+    /// <summary>Kills every process carrying the run's mark or belonging to one of its recorded process groups.</summary>
+    internal static int KillProcessesOfRun(string runPath)
     {
-        var mark = $"{RunIdVariable}={runId}\0";
+        var mark = $"{RunIdVariable}={System.IO.Path.GetFileName(runPath)}\0";
+        var groups = File.Exists(System.IO.Path.Combine(runPath, GroupsFile))
+            ? File.ReadAllLines(System.IO.Path.Combine(runPath, GroupsFile)).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToHashSet()
+            : [];
         var killed = 0;
         foreach (var pid in AllPids())
         {
@@ -73,17 +90,19 @@ internal sealed class RunDirectory : IDisposable
                 continue;
             }
 
-            string environ;
+            string environ, stat;
             try
             {
                 environ = File.ReadAllText($"/proc/{pid}/environ");
+                stat = File.ReadAllText($"/proc/{pid}/stat");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 continue; // gone already, or not ours to read
             }
 
-            if (environ.Contains(mark, StringComparison.Ordinal))
+            var group = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2], CultureInfo.InvariantCulture);
+            if (environ.Contains(mark, StringComparison.Ordinal) || groups.Contains(group))
             {
                 Libc.Signal(pid, Libc.SIGCONT);
                 Libc.Signal(pid, Libc.SIGKILL);
@@ -103,7 +122,7 @@ internal sealed class RunDirectory : IDisposable
                 continue;
             }
 
-            KillProcessesOfRun(System.IO.Path.GetFileName(run));
+            KillProcessesOfRun(run);
             TryDelete(run);
         }
     }
@@ -129,7 +148,9 @@ internal sealed class RunDirectory : IDisposable
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return afterName[19]; // field 22 of stat; fields after the name start at 3
+
+            // A killed host nobody reaped (PID 1 may not reap orphans) is a zombie: dead all the same.
+            return afterName[0] == "Z" ? "gone" : afterName[19]; // field 22 of stat; fields after the name start at 3
         }
         catch (IOException)
         {

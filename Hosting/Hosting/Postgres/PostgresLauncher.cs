@@ -38,7 +38,7 @@ internal sealed class PostgresLauncher : IResourceLauncher
                 initdb.Arguments.Add(argument);
             }
 
-            await OneShot.RunAsync(initdb, run.RunId, instance.Logs, cancellationToken);
+            await OneShot.RunAsync(initdb, run, instance.Logs, cancellationToken);
             File.Delete(passwordFile);
         }
 
