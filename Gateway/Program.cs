@@ -15,6 +15,8 @@ builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
     .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(2));
 builder.Services.AddGatewayRateLimiting(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<UpstreamsHealthCheck>("upstreams");
+builder.Services.AddHttpClient(UpstreamsHealthCheck.ClientName, http => http.Timeout = TimeSpan.FromSeconds(2))
+    .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear()); // a probe reports what it sees: no retries, no breaker
 
 var app = builder.Build();
 app.Use(async (context, next) =>

@@ -6,9 +6,11 @@ namespace Platform.Gateway;
 /// <summary>The gateway is ready when every routed service has at least one replica whose /health answers.</summary>
 internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver services, IHttpClientFactory clients) : IHealthCheck
 {
+    public const string ClientName = "upstream-health";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var client = clients.CreateClient("upstream-health");
+        var client = clients.CreateClient(ClientName);
         var results = await Task.WhenAll(GatewayRoutes.Clusters.Select(async cluster =>
         {
             foreach (var endpoint in services.Endpoints(cluster))
@@ -21,7 +23,7 @@ internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver services, IHt
                         return (cluster, ready: true);
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
                 {
                 }
             }

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Npgsql;
-using Platform.Hosting.Testing;
 using Platform.IntegrationTests.Infrastructure;
 
 namespace Platform.IntegrationTests.Auth;
@@ -101,11 +99,11 @@ public sealed class AuthFlowTests(PlatformFixture platform)
     public async Task Duplicate_email_in_another_case_is_a_conflict_and_writes_nothing()
     {
         var (email, _, _) = await Gateway.SignUpAsync();
-        var before = await CountAsync("SELECT count(*) FROM accounts");
+        var before = await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts");
 
         using var duplicate = await Gateway.RegisterAsync(email.ToUpperInvariant());
         await duplicate.AssertProblemAsync(409, "conflict");
-        Assert.Equal(before, await CountAsync("SELECT count(*) FROM accounts"));
+        Assert.Equal(before, await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts"));
     }
 
     [Fact]
@@ -113,13 +111,5 @@ public sealed class AuthFlowTests(PlatformFixture platform)
     {
         using var response = await Gateway.GetAsync($"/api/auth/registrations/{Guid.NewGuid()}", null);
         await response.AssertProblemAsync(404, "not-found");
-    }
-
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(await platform.App.GetConnectionStringAsync("authdb"));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

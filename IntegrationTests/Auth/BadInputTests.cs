@@ -1,7 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Npgsql;
-using Platform.Hosting.Testing;
 using Platform.IntegrationTests.Infrastructure;
 
 namespace Platform.IntegrationTests.Auth;
@@ -27,24 +25,24 @@ public sealed class BadInputTests(PlatformFixture platform)
     [MemberData(nameof(Cases))]
     public async Task Bad_input_is_a_client_problem_and_changes_nothing(string name, string path, string body, int status, string type)
     {
-        var before = await AccountsAsync();
+        var before = await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts");
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await platform.Gateway.PostAsync(path, content);
 
         await response.AssertProblemAsync(status, type);
-        Assert.True(before == await AccountsAsync(), $"{name} wrote an account");
+        Assert.True(before == await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts"), $"{name} wrote an account");
     }
 
     [Fact]
     public async Task Oversized_body_is_refused_with_413()
     {
-        var before = await AccountsAsync();
+        var before = await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts");
         var huge = $$"""{"email": "big@example.com", "password": "long enough password", "displayName": "{{new string('x', 200_000)}}"}""";
         using var content = new StringContent(huge, Encoding.UTF8, "application/json");
         using var response = await platform.Gateway.PostAsync("/api/auth/register", content);
 
         await response.AssertProblemAsync(413, "payload-too-large");
-        Assert.Equal(before, await AccountsAsync());
+        Assert.Equal(before, await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts"));
     }
 
     [Fact]
@@ -54,13 +52,5 @@ public sealed class BadInputTests(PlatformFixture platform)
         content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
         using var response = await platform.Gateway.PostAsync("/api/auth/register", content);
         await response.AssertProblemAsync(415, "unsupported-media-type");
-    }
-
-    private async Task<long> AccountsAsync()
-    {
-        await using var connection = new NpgsqlConnection(await platform.App.GetConnectionStringAsync("authdb"));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM accounts", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -21,6 +21,15 @@ public sealed class PlatformFixture : IAsyncLifetime
         Gateway = _app.CreateHttpClient("gateway");
     }
 
+    /// <summary>Runs one query against a database of the graph (to check what a request did or did not write).</summary>
+    public async Task<T> QueryScalarAsync<T>(string database, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(await App.GetConnectionStringAsync(database));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Gateway?.Dispose();

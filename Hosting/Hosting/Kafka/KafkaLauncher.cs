@@ -8,6 +8,9 @@ internal sealed class KafkaLauncher : IResourceLauncher
 {
     public const string BootstrapPrefix = "BOOTSTRAP ";
 
+    // A restart launches again; the log subscription that reads the new bootstrap list is made once.
+    private readonly HashSet<ResourceInstance> _listening = [];
+
     public Task<ProcessSpec?> PrepareAsync(ResourceInstance instance, RunDirectory run, CancellationToken cancellationToken)
     {
         var kafka = (KafkaServerResource)instance.Resource;
@@ -18,13 +21,16 @@ internal sealed class KafkaLauncher : IResourceLauncher
         }
 
         kafka.ResetBootstrap();
-        instance.Logs.LineWritten += line =>
+        if (_listening.Add(instance))
         {
-            if (line.StartsWith(BootstrapPrefix, StringComparison.Ordinal))
+            instance.Logs.LineWritten += line =>
             {
-                kafka.SetBootstrap(line[BootstrapPrefix.Length..].Trim());
-            }
-        };
+                if (line.StartsWith(BootstrapPrefix, StringComparison.Ordinal))
+                {
+                    kafka.SetBootstrap(line[BootstrapPrefix.Length..].Trim());
+                }
+            };
+        }
 
         var spec = new ProcessSpec("dotnet") { WorkingDirectory = run.CreateFolder(instance.Name) };
         spec.Arguments.Add(broker);

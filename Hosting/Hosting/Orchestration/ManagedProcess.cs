@@ -93,12 +93,6 @@ internal sealed class ManagedProcess : IDisposable
 
     public void Resume() => Libc.Signal(-Pid, Libc.SIGCONT);
 
-    public async Task WriteLineAsync(string line)
-    {
-        await _process.StandardInput.WriteLineAsync(line);
-        await _process.StandardInput.FlushAsync();
-    }
-
     public void Dispose() => _process.Dispose();
 
     private async Task<int> WaitForExitCodeAsync()

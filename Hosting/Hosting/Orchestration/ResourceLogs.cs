@@ -50,14 +50,6 @@ public sealed class ResourceLogs : IDisposable
         }
     }
 
-    public bool Contains(string text)
-    {
-        lock (_gate)
-        {
-            return _lines.Any(l => l.Contains(text, StringComparison.Ordinal));
-        }
-    }
-
     public void Dispose()
     {
         lock (_gate)
