@@ -24,11 +24,13 @@ var users = builder.AddProject<Projects.Users>("users")
     .WithReplicas(2)
     .WithReference(usersDb).WaitFor(usersDb)
     .WithReference(cache).WaitFor(cache)
+    .WithReference(kafka).WaitFor(kafka)
     .WithReference(auth)
     .WithHttpHealthCheck("/health");
 auth.WithReference(users);
 
 var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
+    .WithReplicas(2)
     .WithReference(workspacesDb).WaitFor(workspacesDb)
     .WithReference(cache).WaitFor(cache)
     .WithReference(messaging).WaitFor(messaging)

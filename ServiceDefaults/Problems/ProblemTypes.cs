@@ -12,6 +12,7 @@ public static class ProblemTypes
     public const string Forbidden = Base + "forbidden";
     public const string NotFound = Base + "not-found";
     public const string Conflict = Base + "conflict";
+    public const string PreconditionFailed = Base + "precondition-failed";
     public const string TooManyRequests = Base + "too-many-requests";
     public const string UnsupportedMediaType = Base + "unsupported-media-type";
     public const string UpstreamUnavailable = Base + "upstream-unavailable";
@@ -26,6 +27,7 @@ public static class ProblemTypes
         403 => Forbidden,
         404 => NotFound,
         409 => Conflict,
+        412 => PreconditionFailed,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         422 => Validation,

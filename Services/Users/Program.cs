@@ -1,4 +1,5 @@
 using Npgsql;
+using Platform.Messaging.Kafka;
 using Platform.Postgres;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
@@ -9,6 +10,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddNpgsqlDataSource("usersdb");
 builder.AddRedisClient("cache");
+builder.AddKafkaClient("kafka");
+builder.Services.AddHostedService<MyWorkspacesConsumer>();
 
 var app = builder.Build();
 await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), UsersSchema.Migrations);
@@ -17,4 +20,5 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapProfileEndpoints();
+app.MapMyWorkspacesEndpoints();
 app.Run();

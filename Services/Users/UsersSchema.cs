@@ -1,3 +1,4 @@
+using Platform.Messaging.Inbox;
 using Platform.Postgres;
 
 namespace Platform.Users;
@@ -15,5 +16,17 @@ internal static class UsersSchema
           display_name text NOT NULL,
           created_at timestamptz NOT NULL);
         """ + TenantTransaction.IsolateTableSql("profiles"),
+        Inbox.Sql + """
+        CREATE TABLE my_workspaces (
+          user_id uuid NOT NULL,
+          workspace_id uuid NOT NULL,
+          tenant_id uuid NOT NULL,
+          name text NOT NULL,
+          role text NOT NULL,
+          archived boolean NOT NULL,
+          version bigint NOT NULL,
+          PRIMARY KEY (user_id, workspace_id));
+        CREATE INDEX my_workspaces_workspace ON my_workspaces (workspace_id);
+        """ + TenantTransaction.IsolateTableSql("my_workspaces"),
     ];
 }

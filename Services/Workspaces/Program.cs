@@ -1,17 +1,43 @@
+using Npgsql;
+using Platform.Caching;
+using Platform.EventStore;
+using Platform.Messaging.Kafka;
+using Platform.Messaging.Outbox;
+using Platform.Postgres;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Health;
+using Platform.Workspaces;
+using Platform.Workspaces.Api;
+using Platform.Workspaces.Domain;
+using Platform.Workspaces.ReadModels;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddNpgsqlDataSource("workspacesdb");
 builder.AddRedisClient("cache");
+builder.AddKafkaClient("kafka");
+
+builder.Services.AddEventStore(WorkspaceEventTypes.Register, o => o.SnapshotEvery = builder.Configuration.GetValue("Workspaces:SnapshotEvery", 100))
+    .AddInlineProjection<WorkspaceDetailsProjection>()
+    .AddAsyncProjection<RecordsProjection>();
+builder.Services.AddSingleton(new OutboxRelayOptions());
+builder.Services.AddHostedService<OutboxRelay>();
+builder.Services.AddMemoryCache();
+builder.Services.AddSingleton(new TwoLevelCacheOptions());
+builder.Services.AddSingleton<TwoLevelCache>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<TwoLevelCache>());
+builder.Services.AddSingleton<WorkspaceWriter>();
+builder.Services.AddSingleton<WorkspaceReader>();
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddTransient<WorkspaceEndpoints.Command>();
 
 var app = builder.Build();
+await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), WorkspacesSchema.Migrations);
+
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
-
-// Placeholder: the event-sourced workspaces issue replaces this with the real API.
-app.MapGet("/api/workspaces", () => Results.Ok(Array.Empty<object>())).RequireAuthorization();
+app.MapWorkspaceEndpoints();
+app.MapOperatorEndpoints();
 app.Run();

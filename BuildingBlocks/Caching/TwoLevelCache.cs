@@ -1,0 +1,180 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Platform.Caching;
+
+/// <summary>
+/// Read-through cache: L1 (this process) then L2 (Redis) then the loader. Entries carry their source version and
+/// never go backwards: a writer, after committing version N, leaves a version-N marker in both levels and publishes
+/// it, so a reader that loaded an older version cannot put it back, and other replicas drop older entries as soon as
+/// the message arrives. While the invalidation subscription is down, L1 is bypassed (no replica can miss a write it
+/// did not see); while Redis is down, reads go to the loader: slower, not broken.
+/// </summary>
+public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache memory, TwoLevelCacheOptions options, ILogger<TwoLevelCache> logger) : IHostedService
+{
+    // Entries are "version|json"; "version|" marks an invalidation. Set unless Redis holds a newer version, or the
+    // same version as data (a marker of version N gives way to the data of version N, never the other way round).
+    private const string SetIfNewerScript = """
+        local current = redis.call('GET', KEYS[1])
+        if current then
+          local version = tonumber(string.match(current, '^(%d+)|'))
+          local incoming = tonumber(ARGV[1])
+          local currentIsData = string.len(current) > string.len(tostring(version)) + 1
+          if version and (version > incoming or (version == incoming and (ARGV[2] == '' or currentIsData))) then return 0 end
+        end
+        redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+        return 1
+        """;
+
+    private static readonly Meter Meter = new("Platform.Caching");
+    private static readonly Counter<long> Hits = Meter.CreateCounter<long>("platform.cache.hits", description: "Cache reads answered by L1 or L2 (tag level).");
+    private static readonly Counter<long> Misses = Meter.CreateCounter<long>("platform.cache.misses", description: "Cache reads that went to the source.");
+    private volatile bool _subscribed;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.ConnectionFailed += (_, _) => SetSubscribed(false);
+        redis.ConnectionRestored += (_, _) => SetSubscribed(redis.IsConnected);
+        try
+        {
+            await redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnInvalidation(message));
+            SetSubscribed(redis.IsConnected);
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning("Cache invalidation subscription unavailable ({Message}); L1 stays off until Redis is back.", e.Message);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<T?> GetOrLoadAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class, IVersioned
+    {
+        var l1 = _subscribed;
+        if (l1 && memory.TryGetValue(key, out Entry? cached) && cached!.Value is T hit)
+        {
+            Hits.Add(1, new KeyValuePair<string, object?>("level", "l1"));
+            return hit;
+        }
+
+        var fromL2 = await ReadL2Async<T>(key);
+        if (fromL2 is not null)
+        {
+            Hits.Add(1, new KeyValuePair<string, object?>("level", "l2"));
+            if (l1)
+            {
+                SetL1(key, fromL2.Version, fromL2);
+            }
+
+            return fromL2;
+        }
+
+        Misses.Add(1);
+        var loaded = await load(cancellationToken);
+        if (loaded is not null)
+        {
+            await WriteL2Async(key, loaded.Version, JsonSerializer.Serialize(loaded, JsonSerializerOptions.Web));
+            if (l1)
+            {
+                SetL1(key, loaded.Version, loaded);
+            }
+        }
+
+        return loaded;
+    }
+
+    /// <summary>Called by a writer after its commit: every level and every replica forgets versions older than <paramref name="version"/>.</summary>
+    public async Task InvalidateAsync(string key, long version)
+    {
+        SetL1(key, version, null);
+        await WriteL2Async(key, version, "");
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning("Cache invalidation of {Key} not published ({Message}).", key, e.Message);
+        }
+    }
+
+    private void OnInvalidation(RedisValue message)
+    {
+        var text = (string?)message ?? "";
+        var separator = text.IndexOf('|', StringComparison.Ordinal);
+        if (separator > 0 && long.TryParse(text.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            SetL1(text[(separator + 1)..], version, null);
+        }
+    }
+
+    // L1 never goes backwards either: an older value does not replace a newer value or marker.
+    private void SetL1(string key, long version, object? value)
+    {
+        lock (memory)
+        {
+            if (memory.TryGetValue(key, out Entry? existing) && existing!.Version > version)
+            {
+                return;
+            }
+
+            if (existing is not null && existing.Version == version && value is null && existing.Value is not null)
+            {
+                return;
+            }
+
+            memory.Set(key, new Entry(version, value), options.L1TimeToLive);
+        }
+    }
+
+    private void SetSubscribed(bool subscribed)
+    {
+        if (_subscribed && !subscribed)
+        {
+            logger.LogWarning("Cache invalidation subscription lost: L1 bypassed until Redis is back.");
+        }
+
+        if (memory is MemoryCache concrete)
+        {
+            concrete.Clear(); // whatever L1 holds may have missed invalidations
+        }
+
+        _subscribed = subscribed;
+    }
+
+    private async Task<T?> ReadL2Async<T>(string key)
+        where T : class
+    {
+        try
+        {
+            var raw = (string?)await redis.GetDatabase().StringGetAsync(key);
+            var separator = raw?.IndexOf('|', StringComparison.Ordinal) ?? -1;
+            return separator < 0 || separator == raw!.Length - 1 ? null : JsonSerializer.Deserialize<T>(raw.AsSpan(separator + 1), JsonSerializerOptions.Web);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private async Task WriteL2Async(string key, long version, string json)
+    {
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key],
+                [version, json, (long)options.L2TimeToLive.TotalMilliseconds]);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogDebug("L2 write of {Key} skipped ({Message}).", key, e.Message);
+        }
+    }
+
+    private sealed record Entry(long Version, object? Value);
+}

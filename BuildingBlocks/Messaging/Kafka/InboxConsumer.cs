@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.ServiceDefaults.Correlation;
+
+namespace Platform.Messaging.Kafka;
+
+/// <summary>A message as a consumer sees it: the body plus the platform headers.</summary>
+public sealed record ConsumedMessage(Guid MessageId, string Type, string Key, byte[] Body, string? CorrelationId, int Partition, long Offset)
+{
+    public T Read<T>() => JsonSerializer.Deserialize<T>(Body, JsonSerializerOptions.Web) ?? throw new JsonException($"Empty {Type} message.");
+}
+
+/// <summary>
+/// Consumes one topic in a consumer group and applies each message in a Postgres transaction together with its inbox
+/// record, then stores the offset: at-least-once delivery, exactly-once effect. Partitions are processed in order, so
+/// per-key (per-aggregate) order holds; a database outage stalls the partition and retries rather than skipping.
+/// </summary>
+public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings, TimeProvider clock, ILogger logger) : BackgroundService
+{
+    protected abstract string Topic { get; }
+
+    /// <summary>The consumer group, also the inbox's consumer name.</summary>
+    protected abstract string Name { get; }
+
+    protected abstract Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ConsumedMessage message, CancellationToken cancellationToken);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        => Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    // The Kafka client blocks, so the loop owns a thread and waits on the handler there.
+    private void Run(CancellationToken stoppingToken)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(settings.Consumer(Name))
+            .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer {Name}: {Reason}", Name, error.Reason))
+            .Build();
+        consumer.Subscribe(Topic);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var result = consumer.Consume(stoppingToken);
+                if (result?.Message is null)
+                {
+                    continue;
+                }
+
+                HandleAsync(result, stoppingToken).GetAwaiter().GetResult();
+                consumer.StoreOffset(result);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: Close below commits the stored offsets and leaves the group at once
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private async Task HandleAsync(ConsumeResult<string, byte[]> result, CancellationToken stoppingToken)
+    {
+        var headers = result.Message.Headers;
+        if (!Guid.TryParse(headers.Get(MessageHeaders.MessageId), out var messageId))
+        {
+            logger.LogError("Skipping a message without a message id on {Topic} [{Partition}] @{Offset}.", Topic, result.Partition.Value, result.Offset.Value);
+            return;
+        }
+
+        var message = new ConsumedMessage(messageId, headers.Get(MessageHeaders.MessageType) ?? "", result.Message.Key, result.Message.Value,
+            headers.Get(MessageHeaders.CorrelationId), result.Partition.Value, result.Offset.Value);
+        using var activity = MessagingTelemetry.Start($"{Topic} process", ActivityKind.Consumer, headers.Get(MessageHeaders.TraceParent));
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.consumer.group.name", Name);
+        CorrelationId.Current = message.CorrelationId;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
+                if (await Inbox.Inbox.TryRecordAsync(connection, transaction, Name, messageId, stoppingToken))
+                {
+                    await ApplyAsync(connection, transaction, message, stoppingToken);
+                    await transaction.CommitAsync(stoppingToken);
+                    MessagingTelemetry.Consumed.Add(1);
+                }
+                else
+                {
+                    MessagingTelemetry.Duplicates.Add(1);
+                }
+
+                return;
+            }
+            catch (JsonException e)
+            {
+                logger.LogError("Skipping unreadable {Type} message {MessageId}: {Reason}", message.Type, messageId, e.Message);
+                return;
+            }
+            catch (Exception e) when ((e is NpgsqlException or TimeoutException) && !stoppingToken.IsCancellationRequested)
+            {
+                // The effect did not commit: retry the same message (the partition waits; nothing is skipped).
+                logger.LogWarning("Consumer {Name} could not apply {MessageId} (attempt {Attempt}): {Reason}", Name, messageId, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * attempt)), clock, stoppingToken);
+            }
+        }
+    }
+}

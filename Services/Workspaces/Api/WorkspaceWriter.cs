@@ -1,0 +1,131 @@
+using System.Security.Claims;
+using Platform.Caching;
+using Platform.EventStore;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Correlation;
+using Platform.ServiceDefaults.Problems;
+using Platform.Workspaces.Domain;
+
+namespace Platform.Workspaces.Api;
+
+/// <summary>
+/// The write path of every workspace command, one unit of work each: load the aggregate (honouring If-Match), check
+/// the caller's role, decide, append, queue the integration messages, save (events + inline read models + outbox in one
+/// transaction), then invalidate the cache and answer with the new ETag.
+/// </summary>
+internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache cache)
+{
+    public static string CacheKey(Guid tenantId, Guid workspaceId) => $"workspace:{tenantId}:{workspaceId}";
+
+    public static EventMetadata Metadata(ClaimsPrincipal user)
+        => new(user.GetTenantId(), user.GetUserId(), CorrelationId.Current, null);
+
+    public async Task<IResult> CreateAsync(ClaimsPrincipal user, string? name, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        var decision = Workspace.Create(id, name, user.GetUserId());
+        if (decision.Rejection is { } rejection)
+        {
+            return ToProblem(rejection);
+        }
+
+        await using var session = await store.OpenSessionAsync(Metadata(user), cancellationToken);
+        var stream = session.StartStream<Workspace>(id, [.. decision.Events]);
+        return await SaveAsync(session, stream, () => Results.Created($"/api/workspaces/{id}", new Created(id, stream.NextVersion)), cancellationToken);
+    }
+
+    /// <param name="requiredRole">The least role that may run the command; non-members get 404 (the workspace's existence is not revealed).</param>
+    public async Task<IResult> ExecuteAsync(ClaimsPrincipal user, HttpRequest request, Guid workspaceId, string requiredRole, Func<Workspace, Decision> decide, Func<long, IResult> respond, CancellationToken cancellationToken)
+    {
+        var (valid, expected) = EntityTags.ParseIfMatch(request);
+        if (!valid)
+        {
+            return PreconditionFailed("If-Match must be an ETag this API returned (\"<version>\") or *.");
+        }
+
+        await using var session = await store.OpenSessionAsync(Metadata(user), cancellationToken);
+        EventStream<Workspace>? stream;
+        try
+        {
+            stream = await session.FetchForWritingAsync<Workspace>(workspaceId, expected, cancellationToken);
+        }
+        catch (StreamConflictException e)
+        {
+            return PreconditionFailed($"The workspace is at version {e.ActualVersion}, not {e.ExpectedVersion}.");
+        }
+
+        if (stream?.Aggregate.RoleOf(user.GetUserId()) is not { } role)
+        {
+            return Problem.NotFound("There is no such workspace.");
+        }
+
+        if (!Roles.Allows(role, requiredRole))
+        {
+            return Problem.Of(403, ProblemTypes.Forbidden, "Forbidden", $"This needs the {requiredRole} role; you are {role}.");
+        }
+
+        if (stream.Aggregate.Archived)
+        {
+            return Problem.Conflict("The workspace is archived.");
+        }
+
+        var decision = decide(stream.Aggregate);
+        if (decision.Rejection is { } rejection)
+        {
+            return ToProblem(rejection);
+        }
+
+        stream.Append([.. decision.Events]);
+        return await SaveAsync(session, stream, () => respond(stream.NextVersion), cancellationToken, clientExpected: expected is not null);
+    }
+
+    private async Task<IResult> SaveAsync(EventSession session, EventStream<Workspace> stream, Func<IResult> respond, CancellationToken cancellationToken, bool clientExpected = false)
+    {
+        var version = stream.Version;
+        foreach (var change in stream.PendingEvents)
+        {
+            foreach (var message in MembershipMessages.For(stream.Aggregate, session.Metadata, ++version, change))
+            {
+                session.Publish(message);
+            }
+        }
+
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken);
+        }
+        catch (StreamConflictException)
+        {
+            return clientExpected
+                ? PreconditionFailed("The workspace changed since the version in If-Match.")
+                : Problem.Conflict("The workspace changed while this request ran; read it again and retry.");
+        }
+
+        if (stream.PendingEvents.Count > 0)
+        {
+            await cache.InvalidateAsync(CacheKey(session.Metadata.TenantId, stream.Id), stream.NextVersion);
+        }
+
+        return new WithETag(respond(), stream.NextVersion);
+    }
+
+    private static IResult PreconditionFailed(string detail) => Problem.Of(412, ProblemTypes.PreconditionFailed, "Precondition failed", detail);
+
+    private static IResult ToProblem(Rejection rejection) => rejection switch
+    {
+        { Errors: { } errors } => Problem.Validation(errors, rejection.Detail),
+        { Status: 404 } => Problem.NotFound(rejection.Detail),
+        { Status: 409 } => Problem.Conflict(rejection.Detail),
+        _ => Problem.Of(rejection.Status, ProblemTypes.ForStatus(rejection.Status), "Rejected", rejection.Detail),
+    };
+
+    /// <summary>Adds the ETag of the version the write produced.</summary>
+    private sealed class WithETag(IResult inner, long version) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.ETag = EntityTags.Format(version);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}
