@@ -30,6 +30,40 @@ public sealed class PlatformFixture : IAsyncLifetime
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    public async Task<int> ExecuteAsync(string database, string sql, params object[] parameters)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(await App.GetConnectionStringAsync(database));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = parameter });
+        }
+
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// A second user in the same tenant as <paramref name="colleagueOf"/>, with the same password. Seeded into authdb
+    /// directly: the platform has no invitation flow yet, and registration always creates a new tenant.
+    /// </summary>
+    public async Task<(Guid UserId, Tokens Tokens)> AddColleagueAsync(Guid colleagueOf)
+    {
+        var userId = Guid.NewGuid();
+        var email = PlatformClient.NewEmail();
+        await ExecuteAsync("authdb",
+            """
+            INSERT INTO accounts (id, tenant_id, email, email_normalized, password_hash, display_name, created_at)
+            SELECT $1, tenant_id, $2, lower($2), password_hash, 'Colleague', now() FROM accounts WHERE id = $3
+            """, userId, email, colleagueOf);
+        using var login = await Gateway.LoginAsync(email);
+        login.EnsureSuccessStatusCode();
+        return (userId, (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Tokens>(login.Content))!);
+    }
+
+    /// <summary>An HttpClient straight to one replica of a service (bypassing the gateway).</summary>
+    public HttpClient Replica(string service, int replica) => new() { BaseAddress = App.GetEndpoint(service, replica: replica) };
+
     public async ValueTask DisposeAsync()
     {
         Gateway?.Dispose();
