@@ -1,50 +1,60 @@
 using Confluent.Kafka;
+using Platform.Hosting.Testing;
 using Platform.Messaging.Kafka;
 
 namespace Platform.IntegrationTests.Infrastructure;
 
-/// <summary>Reads a topic of the graph's Kafka from the beginning in a group of its own, to check what was published.</summary>
+/// <summary>Reads every partition of a topic of the graph's Kafka from the beginning (no group), to check what was published.</summary>
 public sealed class TopicReader : IDisposable
 {
     private readonly IConsumer<string, byte[]> _consumer;
+    private readonly List<TopicPartition> _partitions;
 
     public TopicReader(string bootstrapServers, string topic)
     {
         KafkaNative.Bind();
-        _consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        var config = new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "test-reader", EnableAutoCommit = false };
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build())
         {
-            BootstrapServers = bootstrapServers,
-            GroupId = "test-" + Guid.NewGuid().ToString("N"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-            SessionTimeoutMs = 6_000,
-        }).Build();
-        _consumer.Subscribe(topic);
+            _partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        }
+
+        _consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        _consumer.Assign(_partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
     }
 
-    /// <summary>Collects message ids (header) until <paramref name="done"/> holds for what was read, or the deadline passes.</summary>
-    public async Task<List<(Guid MessageId, string Key, long Offset)>> ReadUntilAsync(Func<IReadOnlyList<(Guid MessageId, string Key, long Offset)>, bool> done, TimeSpan timeout)
+    public static async Task<TopicReader> OpenAsync(PlatformFixture platform, string topic)
+        => new(await platform.App.GetConnectionStringAsync("kafka"), topic);
+
+    /// <summary>Every message with a message-id header, from the beginning up to the end of each partition as of now.</summary>
+    public Task<List<(Guid MessageId, string Key, int Partition, long Offset)>> ReadToEndAsync(TimeSpan timeout) => Task.Run(() =>
     {
-        var read = new List<(Guid, string, long)>();
-        await Task.Run(() =>
+        var ends = _partitions.ToDictionary(p => p.Partition.Value, p => _consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(5)).High.Value);
+        var read = new List<(Guid, string, int, long)>();
+        var positions = _partitions.ToDictionary(p => p.Partition.Value, _ => -1L);
+        using var deadline = new CancellationTokenSource(timeout);
+        while (positions.Any(p => p.Value + 1 < ends[p.Key]))
         {
-            using var deadline = new CancellationTokenSource(timeout);
-            while (!done(read))
+            if (deadline.IsCancellationRequested)
             {
-                if (deadline.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"Kafka did not deliver what was expected within {timeout.TotalSeconds:0} s ({read.Count} messages read).");
-                }
-
-                var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
-                if (result?.Message is not null && Guid.TryParse(result.Message.Headers.Get(MessageHeaders.MessageId), out var id))
-                {
-                    read.Add((id, result.Message.Key, result.Offset.Value));
-                }
+                throw new TimeoutException($"Kafka did not return every message within {timeout.TotalSeconds:0} s ({read.Count} read).");
             }
-        });
+
+            var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result?.Message is null)
+            {
+                continue;
+            }
+
+            positions[result.Partition.Value] = result.Offset.Value;
+            if (Guid.TryParse(result.Message.Headers.Get(MessageHeaders.MessageId), out var id))
+            {
+                read.Add((id, result.Message.Key, result.Partition.Value, result.Offset.Value));
+            }
+        }
+
         return read;
-    }
+    });
 
     public void Dispose()
     {
