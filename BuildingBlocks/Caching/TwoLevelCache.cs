@@ -13,10 +13,19 @@ namespace Platform.Caching;
 /// never go backwards: a writer, after committing version N, leaves a version-N marker in both levels and publishes
 /// it, so a reader that loaded an older version cannot put it back, and other replicas drop older entries as soon as
 /// the message arrives. While the invalidation subscription is down, L1 is bypassed (no replica can miss a write it
-/// did not see); while Redis is down, reads go to the loader: slower, not broken.
+/// did not see); while Redis is down, reads go to the loader: slower, not broken. The subscription counts as up only
+/// while this replica keeps receiving its own heartbeat through it (connection events alone proved too optimistic
+/// after a Redis restart), and L1 is emptied whenever it comes back.
 /// </summary>
-public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache memory, TwoLevelCacheOptions options, ILogger<TwoLevelCache> logger) : IHostedService
+public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache memory, TwoLevelCacheOptions options, TimeProvider clock, ILogger<TwoLevelCache> logger) : BackgroundService
 {
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(1);
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
+    private long _lastHeartbeatTicks;
+    private bool _l1WasUsable;
+
     // Entries are "version|json"; "version|" marks an invalidation. Set unless Redis holds a newer version, or the
     // same version as data (a marker of version N gives way to the data of version N, never the other way round).
     private const string SetIfNewerScript = """
@@ -34,29 +43,50 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
     private static readonly Meter Meter = new("Platform.Caching");
     private static readonly Counter<long> Hits = Meter.CreateCounter<long>("platform.cache.hits", description: "Cache reads answered by L1 or L2 (tag level).");
     private static readonly Counter<long> Misses = Meter.CreateCounter<long>("platform.cache.misses", description: "Cache reads that went to the source.");
-    private volatile bool _subscribed;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        redis.ConnectionFailed += (_, _) => SetSubscribed(false);
-        redis.ConnectionRestored += (_, _) => SetSubscribed(redis.IsConnected);
+        redis.ConnectionFailed += (_, _) => Interlocked.Exchange(ref _lastHeartbeatTicks, 0);
+        var subscribed = false;
+        using var timer = new PeriodicTimer(HeartbeatInterval, clock);
         try
         {
-            await redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnInvalidation(message));
-            SetSubscribed(redis.IsConnected);
+            do
+            {
+                subscribed = await BeatAsync(subscribed);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        catch (RedisException e)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            logger.LogWarning("Cache invalidation subscription unavailable ({Message}); L1 stays off until Redis is back.", e.Message);
+            // stopping
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private async Task<bool> BeatAsync(bool subscribed)
+    {
+        try
+        {
+            if (!subscribed)
+            {
+                await redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnMessage(message));
+            }
+
+            await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, "heartbeat|" + _instance);
+            await FlushInvalidationsAsync();
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogDebug("Cache heartbeat failed ({Message}); L1 is bypassed until it comes through again.", e.Message);
+            return subscribed;
+        }
+    }
 
     public async Task<T?> GetOrLoadAsync<T>(string key, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class, IVersioned
     {
-        var l1 = _subscribed;
+        var l1 = L1Usable();
         if (l1 && memory.TryGetValue(key, out Entry? cached) && cached!.Value is T hit)
         {
             Hits.Add(1, new KeyValuePair<string, object?>("level", "l1"));
@@ -89,29 +119,72 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
         return loaded;
     }
 
-    /// <summary>Called by a writer after its commit: every level and every replica forgets versions older than <paramref name="version"/>.</summary>
+    /// <summary>
+    /// Called by a writer after its commit: every level and every replica forgets versions older than <paramref name="version"/>.
+    /// If Redis cannot be reached, the invalidation is kept and retried with each heartbeat until it goes through,
+    /// because another replica may be reconnected already and serving (or filling L2 with) the old version.
+    /// </summary>
     public async Task InvalidateAsync(string key, long version)
     {
         SetL1(key, version, null);
-        await WriteL2Async(key, version, "");
-        try
+        _pending.AddOrUpdate(key, version, (_, queued) => Math.Max(queued, version));
+        await FlushInvalidationsAsync();
+    }
+
+    private async Task FlushInvalidationsAsync()
+    {
+        foreach (var (key, version) in _pending)
         {
-            await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
-        }
-        catch (RedisException e)
-        {
-            logger.LogWarning("Cache invalidation of {Key} not published ({Message}).", key, e.Message);
+            try
+            {
+                await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key], [version, "", (long)options.L2TimeToLive.TotalMilliseconds]);
+                await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
+                _pending.TryRemove(new KeyValuePair<string, long>(key, version));
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                logger.LogWarning("Cache invalidation of {Key} v{Version} not delivered yet ({Message}); retrying.", key, version, e.Message);
+                return;
+            }
         }
     }
 
-    private void OnInvalidation(RedisValue message)
+    private void OnMessage(RedisValue message)
     {
         var text = (string?)message ?? "";
         var separator = text.IndexOf('|', StringComparison.Ordinal);
-        if (separator > 0 && long.TryParse(text.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        if (text.StartsWith("heartbeat|", StringComparison.Ordinal))
+        {
+            if (text.AsSpan(separator + 1).SequenceEqual(_instance))
+            {
+                Interlocked.Exchange(ref _lastHeartbeatTicks, clock.GetUtcNow().UtcTicks);
+            }
+        }
+        else if (separator > 0 && long.TryParse(text.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
         {
             SetL1(text[(separator + 1)..], version, null);
         }
+    }
+
+    /// <summary>L1 may be used only while our own heartbeat arrives through the subscription; whatever it held before an outage is dropped.</summary>
+    private bool L1Usable()
+    {
+        var usable = clock.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastHeartbeatTicks) < HeartbeatTimeout.Ticks;
+        lock (memory)
+        {
+            if (usable != _l1WasUsable)
+            {
+                if (memory is MemoryCache concrete)
+                {
+                    concrete.Clear();
+                }
+
+                logger.LogInformation("Cache invalidation subscription {State}: L1 {Action}.", usable ? "confirmed" : "lost", usable ? "on (emptied)" : "bypassed");
+                _l1WasUsable = usable;
+            }
+        }
+
+        return usable;
     }
 
     // L1 never goes backwards either: an older value does not replace a newer value or marker.
@@ -131,21 +204,6 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
 
             memory.Set(key, new Entry(version, value), options.L1TimeToLive);
         }
-    }
-
-    private void SetSubscribed(bool subscribed)
-    {
-        if (_subscribed && !subscribed)
-        {
-            logger.LogWarning("Cache invalidation subscription lost: L1 bypassed until Redis is back.");
-        }
-
-        if (memory is MemoryCache concrete)
-        {
-            concrete.Clear(); // whatever L1 holds may have missed invalidations
-        }
-
-        _subscribed = subscribed;
     }
 
     private async Task<T?> ReadL2Async<T>(string key)

@@ -55,18 +55,8 @@ public sealed class EventStoreDatabase : IAsyncDisposable
 
     public static async Task<EventStoreDatabase> CreateAsync(PlatformFixture platform, int snapshotEvery = 100, IInlineProjection[]? inlineProjections = null)
     {
-        var server = new NpgsqlConnectionStringBuilder(await platform.App.GetConnectionStringAsync("postgres"));
-        var name = "es_test_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = new NpgsqlConnection(server.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        server.Database = name;
-        server.MaxPoolSize = 100;
-        var dataSource = NpgsqlDataSource.Create(server.ConnectionString);
+        var connectionString = new NpgsqlConnectionStringBuilder(await platform.App.CreateScratchDatabaseAsync("postgres", "es_test")) { MaxPoolSize = 100 };
+        var dataSource = NpgsqlDataSource.Create(connectionString.ConnectionString);
         await SchemaMigrator.MigrateAsync(dataSource, [TenantTransaction.CreateRoleSql + EventStoreSchema.Sql + OutboxSchema.Sql]);
         var registry = new EventTypeRegistry()
             .Register<Incremented>("incremented")

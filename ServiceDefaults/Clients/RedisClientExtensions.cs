@@ -21,6 +21,7 @@ public static class RedisClientExtensions
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 2000;
         options.SyncTimeout = 2000;
+        options.ReconnectRetryPolicy = new LinearRetry(250); // the default backs off to seconds; caches and revocation want Redis back soon
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
         builder.Services.AddSingleton<RevokedTokens>();
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName, sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()), HealthStatus.Unhealthy, null, TimeSpan.FromSeconds(3)));
