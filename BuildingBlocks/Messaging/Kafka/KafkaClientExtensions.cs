@@ -30,6 +30,8 @@ public sealed record KafkaSettings(string BootstrapServers)
         AutoCommitIntervalMs = 200,
         SessionTimeoutMs = 6_000,
         HeartbeatIntervalMs = 1_000,
+        // The in-memory broker answers a fetch only when this wait expires (the default 500 ms is then the floor of every delivery).
+        FetchWaitMaxMs = 20,
     };
 }
 

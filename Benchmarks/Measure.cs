@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Platform.Benchmarks;
+
+/// <summary>Timing and memory helpers shared by the benchmark suites.</summary>
+internal static class Measure
+{
+    /// <summary>p50/p99 of <paramref name="runs"/> sequential calls, after one warm-up call.</summary>
+    public static async Task<(double P50, double P99)> LatencyAsync(int runs, Func<int, Task> operation)
+    {
+        await operation(-1);
+        var samples = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await operation(i);
+            samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        return Percentiles(samples);
+    }
+
+    public static (double P50, double P99) Percentiles(IReadOnlyCollection<double> samples)
+    {
+        var sorted = samples.Order().ToArray();
+        return sorted.Length == 0 ? (0, 0) : (sorted[(int)(sorted.Length * 0.50)], sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]);
+    }
+
+    public static double RssMegabytes(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+}
