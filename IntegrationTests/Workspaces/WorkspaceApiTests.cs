@@ -168,6 +168,34 @@ public sealed class WorkspaceApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Concurrent_writes_to_one_workspace_either_all_land_or_exactly_one_wins_under_if_match()
+    {
+        var (_, tokens, _) = await Gateway.SignUpAsync();
+        var token = tokens.AccessToken;
+        using var first = platform.Replica("workspaces", 0);
+        using var second = platform.Replica("workspaces", 1);
+        var id = await first.CreateWorkspaceAsync(token);
+        var table = await first.CreateTasksTableAsync(token, id);
+
+        // Without If-Match the service re-decides a write that lost the race: all 12 land.
+        var creates = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            (i % 2 == 0 ? first : second).SendAsync(HttpMethod.Post, $"/api/workspaces/{id}/tables/{table}/records", token, new { values = new { title = $"t{i}" } })));
+        Assert.All(creates, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Equal(14, (await first.JsonAsync($"/api/workspaces/{id}", token)).GetProperty("version").GetInt32());
+
+        // With the same If-Match, exactly one rename wins; the others are told the version moved.
+        var renames = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            (i % 2 == 0 ? first : second).SendAsync(HttpMethod.Patch, $"/api/workspaces/{id}", token, new { name = $"n{i}" }, ifMatch: "\"14\"")));
+        Assert.Single(renames, r => r.StatusCode == HttpStatusCode.NoContent);
+        Assert.All(renames.Where(r => r.StatusCode != HttpStatusCode.NoContent), r => Assert.Equal(HttpStatusCode.PreconditionFailed, r.StatusCode));
+        Assert.Equal(15, (await first.JsonAsync($"/api/workspaces/{id}", token)).GetProperty("version").GetInt32());
+        foreach (var response in creates.Concat(renames))
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_long_stream_is_snapshotted_and_still_loads_its_whole_state()
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();

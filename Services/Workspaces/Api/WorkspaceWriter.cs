@@ -13,8 +13,10 @@ namespace Platform.Workspaces.Api;
 /// the caller's role, decide, append, queue the integration messages, save (events + inline read models + outbox in one
 /// transaction), then invalidate the cache and answer with the new ETag.
 /// </summary>
-internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache cache)
+internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache cache, TimeProvider clock)
 {
+    private const int MaxAttempts = 10;
+
     public static string CacheKey(Guid tenantId, Guid workspaceId) => $"workspace:{tenantId}:{workspaceId}";
 
     public static EventMetadata Metadata(ClaimsPrincipal user)
@@ -31,10 +33,15 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
 
         await using var session = await store.OpenSessionAsync(Metadata(user), cancellationToken);
         var stream = session.StartStream<Workspace>(id, [.. decision.Events]);
-        return await SaveAsync(session, stream, () => Results.Created($"/api/workspaces/{id}", new Created(id, stream.NextVersion)), cancellationToken);
+        return (await SaveAsync(session, stream, () => Results.Created($"/api/workspaces/{id}", new Created(id, stream.NextVersion)),
+            onConflict: Problem.Conflict("A workspace with this id exists."), cancellationToken))!;
     }
 
     /// <param name="requiredRole">The least role that may run the command; non-members get 404 (the workspace's existence is not revealed).</param>
+    /// <remarks>
+    /// Without If-Match, a write that loses a race to another write is decided again on the new state (up to
+    /// <see cref="MaxAttempts"/> times) before it answers 409: the client did not ask for a particular version.
+    /// </remarks>
     public async Task<IResult> ExecuteAsync(ClaimsPrincipal user, HttpRequest request, Guid workspaceId, string requiredRole, Func<Workspace, Decision> decide, Func<long, IResult> respond, CancellationToken cancellationToken)
     {
         var (valid, expected) = EntityTags.ParseIfMatch(request);
@@ -43,6 +50,20 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
             return PreconditionFailed("If-Match must be an ETag this API returned (\"<version>\") or *.");
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await ExecuteOnceAsync(user, workspaceId, expected, requiredRole, decide, respond, retryable: expected is null && attempt < MaxAttempts, cancellationToken) is { } result)
+            {
+                return result;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), clock, cancellationToken); // jitter, so racing writers spread out
+        }
+    }
+
+    /// <summary>Null when the save lost a race and may be retried.</summary>
+    private async Task<IResult?> ExecuteOnceAsync(ClaimsPrincipal user, Guid workspaceId, long? expected, string requiredRole, Func<Workspace, Decision> decide, Func<long, IResult> respond, bool retryable, CancellationToken cancellationToken)
+    {
         await using var session = await store.OpenSessionAsync(Metadata(user), cancellationToken);
         EventStream<Workspace>? stream;
         try
@@ -76,10 +97,13 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
         }
 
         stream.Append([.. decision.Events]);
-        return await SaveAsync(session, stream, () => respond(stream.NextVersion), cancellationToken, clientExpected: expected is not null);
+        var onConflict = expected is not null
+            ? PreconditionFailed("The workspace changed since the version in If-Match.")
+            : retryable ? null : Problem.Conflict("The workspace kept changing while this request ran; read it again and retry.");
+        return await SaveAsync(session, stream, () => respond(stream.NextVersion), onConflict, cancellationToken);
     }
 
-    private async Task<IResult> SaveAsync(EventSession session, EventStream<Workspace> stream, Func<IResult> respond, CancellationToken cancellationToken, bool clientExpected = false)
+    private async Task<IResult?> SaveAsync(EventSession session, EventStream<Workspace> stream, Func<IResult> respond, IResult? onConflict, CancellationToken cancellationToken)
     {
         var version = stream.Version;
         foreach (var change in stream.PendingEvents)
@@ -96,9 +120,7 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
         }
         catch (StreamConflictException)
         {
-            return clientExpected
-                ? PreconditionFailed("The workspace changed since the version in If-Match.")
-                : Problem.Conflict("The workspace changed while this request ran; read it again and retry.");
+            return onConflict;
         }
 
         if (stream.PendingEvents.Count > 0)
