@@ -122,10 +122,10 @@ public sealed class EventSession : IAsyncDisposable
     public async Task<IReadOnlyList<StoredEvent>> SaveChangesAsync(CancellationToken cancellationToken)
     {
         var now = _store.Clock.GetUtcNow();
+        var writing = _streams.Where(s => s.Pending.Count > 0).ToList();
         var rows = new List<(Guid Id, Guid Stream, long Version, string Type, int SchemaVersion, string Data, object Event)>();
-        foreach (var stream in _streams.Where(s => s.Pending.Count > 0))
+        foreach (var stream in writing)
         {
-            await ClaimVersionsAsync(stream, now, cancellationToken);
             var version = stream.Version;
             foreach (var @event in stream.Pending)
             {
@@ -134,7 +134,7 @@ public sealed class EventSession : IAsyncDisposable
             }
         }
 
-        var stored = await InsertEventsAsync(rows, now, cancellationToken);
+        var stored = await AppendAsync(writing, rows, now, cancellationToken);
         foreach (var projection in _store.InlineProjections)
         {
             await projection.ApplyAsync(this, stored, cancellationToken);
@@ -156,28 +156,67 @@ public sealed class EventSession : IAsyncDisposable
         return stored;
     }
 
-    // Optimistic concurrency: the stream row is the guard. Its update holds a row lock until commit, so of two
-    // writers expecting the same version, the second waits and then finds the version moved.
-    private async Task ClaimVersionsAsync(EventStream stream, DateTimeOffset now, CancellationToken cancellationToken)
+    // Optimistic concurrency: the stream row is the guard. Claiming a version holds the row lock until commit, so of
+    // two writers expecting the same version the second waits, then finds the version moved (no row claimed) or, if its
+    // events went in first, hits the (stream, version) key. Claims and events travel in one round trip.
+    private async Task<IReadOnlyList<StoredEvent>> AppendAsync(List<EventStream> writing, List<(Guid Id, Guid Stream, long Version, string Type, int SchemaVersion, string Data, object Event)> rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (stream.IsNew)
+        if (rows.Count == 0)
         {
-            await using var insert = Command(
-                "INSERT INTO es_streams (id, tenant_id, type, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
-                stream.Id, Metadata.TenantId, stream.Type, stream.NextVersion, now);
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            return [];
+        }
+
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (var stream in writing)
+        {
+            batch.BatchCommands.Add(stream.IsNew
+                ? BatchCommand("INSERT INTO es_streams (id, tenant_id, type, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
+                    stream.Id, Metadata.TenantId, stream.Type, stream.NextVersion, now)
+                : BatchCommand("UPDATE es_streams SET version = $3, updated_at = $4 WHERE id = $1 AND version = $2", stream.Id, stream.Version, stream.NextVersion, now));
+        }
+
+        batch.BatchCommands.Add(InsertEventsCommand(rows, now));
+        var positions = new Dictionary<Guid, GlobalPosition>(rows.Count);
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            do
             {
-                throw new StreamConflictException(stream.Id, null, await CurrentVersionAsync(stream.Id, cancellationToken));
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    positions[reader.GetGuid(0)] = new GlobalPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2));
+                }
             }
-
-            return;
+            while (await reader.NextResultAsync(cancellationToken));
         }
-
-        await using var update = Command("UPDATE es_streams SET version = $3, updated_at = $4 WHERE id = $1 AND version = $2", stream.Id, stream.Version, stream.NextVersion, now);
-        if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.TableName == "es_events")
         {
-            throw new StreamConflictException(stream.Id, stream.Version, await CurrentVersionAsync(stream.Id, cancellationToken));
+            // This transaction is aborted; the stream's version is read outside it.
+            var stream = writing.Count == 1 ? writing[0] : writing.First(s => e.Detail?.Contains(s.Id.ToString(), StringComparison.Ordinal) ?? true);
+            throw new StreamConflictException(stream.Id, stream.IsNew ? null : stream.Version, await _store.StreamVersionAsync(Metadata.TenantId, stream.Id, cancellationToken));
         }
+
+        for (var i = 0; i < writing.Count; i++)
+        {
+            if (batch.BatchCommands[i].RecordsAffected == 0)
+            {
+                throw new StreamConflictException(writing[i].Id, writing[i].IsNew ? null : writing[i].Version, await CurrentVersionAsync(writing[i].Id, cancellationToken));
+            }
+        }
+
+        return rows.Select(r => new StoredEvent(r.Id, r.Stream, r.Version, positions[r.Id], r.Type, r.SchemaVersion, r.Event,
+            Metadata.TenantId, Metadata.UserId, Metadata.CorrelationId, Metadata.CausationId, now)).ToList();
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params object[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return command;
     }
 
     private async Task<long?> CurrentVersionAsync(Guid id, CancellationToken cancellationToken)
@@ -186,20 +225,15 @@ public sealed class EventSession : IAsyncDisposable
         return await select.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
-    private async Task<IReadOnlyList<StoredEvent>> InsertEventsAsync(List<(Guid Id, Guid Stream, long Version, string Type, int SchemaVersion, string Data, object Event)> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    private NpgsqlBatchCommand InsertEventsCommand(List<(Guid Id, Guid Stream, long Version, string Type, int SchemaVersion, string Data, object Event)> rows, DateTimeOffset now)
     {
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-
-        await using var insert = new NpgsqlCommand(
+        return new NpgsqlBatchCommand(
             """
             INSERT INTO es_events (id, stream_id, version, tenant_id, type, schema_version, data, user_id, correlation_id, causation_id, timestamp)
             SELECT e.id, e.stream_id, e.version, $4, e.type, e.schema_version, e.data, $8, $9, $10, $11
             FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $5::text[], $6::int[], $7::jsonb[]) AS e(id, stream_id, version, type, schema_version, data)
             RETURNING id, transaction_id, sequence
-            """, Connection, Transaction)
+            """)
         {
             Parameters =
             {
@@ -216,17 +250,6 @@ public sealed class EventSession : IAsyncDisposable
                 new() { Value = now },
             },
         };
-        var positions = new Dictionary<Guid, GlobalPosition>(rows.Count);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                positions[reader.GetGuid(0)] = new GlobalPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2));
-            }
-        }
-
-        return rows.Select(r => new StoredEvent(r.Id, r.Stream, r.Version, positions[r.Id], r.Type, r.SchemaVersion, r.Event,
-            Metadata.TenantId, Metadata.UserId, Metadata.CorrelationId, Metadata.CausationId, now)).ToList();
     }
 
     public ValueTask DisposeAsync() => _scope.DisposeAsync();

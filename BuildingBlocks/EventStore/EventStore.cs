@@ -49,6 +49,13 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry registry, 
         return await ReadEventsAsync(select, cancellationToken);
     }
 
+    internal async Task<long?> StreamVersionAsync(Guid tenantId, Guid streamId, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
+        await using var select = scope.Command("SELECT version FROM es_streams WHERE id = $1", streamId);
+        return await select.ExecuteScalarAsync(cancellationToken) as long?;
+    }
+
     internal async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand select, CancellationToken cancellationToken)
     {
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
