@@ -23,7 +23,7 @@ internal static class GatewayRoutes
 
     public static IEnumerable<string> Clusters => Routes.Select(r => r.Cluster).Distinct();
 
-    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(ServiceEndpointResolver services, TimeSpan activeHealthInterval)
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(ServiceEndpointResolver services, TimeSpan activeHealthInterval, TimeSpan routeBudget)
     {
         var routes = Routes.Select(r => new RouteConfig
         {
@@ -58,7 +58,8 @@ internal static class GatewayRoutes
                     ReactivationPeriod = TimeSpan.FromSeconds(5),
                 },
             },
-            HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(30) },
+            // The route's time budget: an upstream that has not answered by then gets a 504 problem.
+            HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = routeBudget },
         }).ToList();
 
         return (routes, clusters);

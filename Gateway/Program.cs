@@ -10,7 +10,7 @@ builder.AddServiceDefaults();
 builder.AddRedisClient("cache"); // the revocation list, checked at the edge
 
 var services = new ServiceEndpointResolver(builder.Configuration);
-var (routes, clusters) = GatewayRoutes.Build(services, builder.Configuration.GetValue("Gateway:ActiveHealthInterval", TimeSpan.FromSeconds(2)));
+var (routes, clusters) = GatewayRoutes.Build(services, builder.Configuration.GetValue("Gateway:ActiveHealthInterval", TimeSpan.FromSeconds(2)), builder.Configuration.GetValue("Gateway:RouteBudget", TimeSpan.FromSeconds(5)));
 builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
     .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(2));
 builder.Services.AddGatewayRateLimiting(builder.Configuration);

@@ -52,6 +52,11 @@ public static class ServiceDefaultsExtensions
         {
             app.UseMiddleware<CorrelationIdMiddleware>();
             app.UsePlatformProblemDetails();
+            if (app.ApplicationServices.GetService<Resilience.DatabaseCircuitBreaker>() is { } breaker)
+            {
+                app.Use((context, nextMiddleware) => breaker.InvokeAsync(context, () => nextMiddleware(context)));
+            }
+
             next(app);
         };
     }

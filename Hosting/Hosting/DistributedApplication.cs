@@ -12,6 +12,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 {
     private readonly Orchestrator _orchestrator;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly Chaos.EdgeRouter? _edges;
 
     internal DistributedApplication(IReadOnlyList<IResource> resources, DistributedApplicationOptions options, IConfiguration configuration)
     {
@@ -19,7 +20,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         Options = options;
         Configuration = configuration;
         _loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.HostLogLevel));
-        _orchestrator = new Orchestrator(resources, options, _loggerFactory.CreateLogger("Platform.Hosting"));
+        _edges = configuration.GetValue("EdgeProxies", options.EdgeProxies) ? new Chaos.EdgeRouter() : null;
+        _orchestrator = new Orchestrator(resources, options, _edges, _loggerFactory.CreateLogger("Platform.Hosting"));
         Commands = new ResourceCommands(_orchestrator);
     }
 
@@ -41,6 +43,12 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     /// <summary>Stop, start, restart, kill, pause and resume any resource or replica by name.</summary>
     public ResourceCommands Commands { get; }
+
+    /// <summary>The fault proxies on every reference edge (runs started with <c>EdgeProxies</c> only).</summary>
+    public Chaos.EdgeRouter Edges => _edges ?? throw new InvalidOperationException("This run has no edge proxies: start it with EdgeProxies=true (DistributedApplicationOptions.EdgeProxies).");
+
+    /// <summary>Broker faults of an in-memory Kafka resource of the graph.</summary>
+    public Kafka.KafkaBrokerFaults KafkaFaults(string name) => new(GetInstances(name).Single());
 
     /// <summary>The folder with each resource's log file.</summary>
     public string LogDirectory => _orchestrator.Run.LogPath;
@@ -79,11 +87,18 @@ public sealed class DistributedApplication : IAsyncDisposable
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         var clock = Stopwatch.StartNew();
+        Chaos.ChaosControlServer? control = null;
         try
         {
             Console.WriteLine($"Starting {Resources.Count} resources (run {RunId}, logs in {LogDirectory})");
             await StartAsync(stop.Token);
             Console.WriteLine(StatusTable.Render(this));
+            if (_edges is not null)
+            {
+                control = await Chaos.ChaosControlServer.StartAsync(this, Configuration.GetValue("ChaosControlPort", 18890), stop.Token);
+                Console.WriteLine($"Edge faults: {control.Url} (GET /edges, PUT /edges/{{edge}} with an EdgeFaults body, DELETE /edges/{{edge}}, POST /kafka/{{name}}/{{down|up}}/{{broker}})");
+            }
+
             Console.WriteLine($"{Options.ApplicationName} ready in {clock.Elapsed.TotalSeconds:0.0} s. Press Ctrl+C to stop.");
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         }
@@ -99,6 +114,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         {
             clock.Restart();
             Console.WriteLine("Stopping...");
+            if (control is not null)
+            {
+                await control.DisposeAsync();
+            }
+
             await DisposeAsync();
             Console.WriteLine($"Stopped in {clock.Elapsed.TotalSeconds:0.0} s.");
         }
@@ -109,6 +129,11 @@ public sealed class DistributedApplication : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _orchestrator.DisposeAsync();
+        if (_edges is not null)
+        {
+            await _edges.DisposeAsync();
+        }
+
         _loggerFactory.Dispose();
     }
 }

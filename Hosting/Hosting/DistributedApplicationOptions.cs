@@ -26,6 +26,13 @@ public sealed class DistributedApplicationOptions
     /// <summary>"local" (child processes) or "container" (docker run); default: local unless PLATFORM_RUNNER says otherwise.</summary>
     public string Runner { get; set; } = Environment.GetEnvironmentVariable("PLATFORM_RUNNER") ?? "local";
 
+    /// <summary>
+    /// Route every reference edge (service to database, cache, broker or another service) through a fault proxy the host
+    /// controls (<see cref="DistributedApplication.Edges"/>). Off by default: edges are then wired directly. Also
+    /// settable as the configuration value <c>EdgeProxies=true</c> (e.g. <c>./platform run -- --EdgeProxies=true</c>).
+    /// </summary>
+    public bool EdgeProxies { get; set; }
+
     /// <summary>Passed to every project as OTEL_EXPORTER_OTLP_ENDPOINT when set.</summary>
     public string? OtlpEndpoint { get; set; } = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
 }

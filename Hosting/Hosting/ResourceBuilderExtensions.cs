@@ -11,8 +11,9 @@ public static class ResourceBuilderExtensions
         var target = source.Resource;
         builder.Resource.Annotations.Add(new ReferenceAnnotation(target));
         return builder.WithEnvironment(async context =>
-            context.Variables[$"ConnectionStrings__{target.Name}"] =
-                await ((IResourceWithConnectionString)target).GetConnectionStringAsync(context.CancellationToken));
+            context.Variables[$"ConnectionStrings__{target.Name}"] = target is IResourceWithTcpConnectionString tcp
+                ? tcp.ConnectionStringFor(context.PortFor(target, tcp.ConnectionPort))
+                : await ((IResourceWithConnectionString)target).GetConnectionStringAsync(context.CancellationToken));
     }
 
     /// <summary>Passes <c>services__{name}__{endpoint}__{i}</c> for every replica of a project, as Aspire's service discovery expects.</summary>
@@ -27,7 +28,7 @@ public static class ResourceBuilderExtensions
             {
                 for (var i = 0; i < endpoint.AllocatedPorts.Count; i++)
                 {
-                    context.Variables[$"services__{target.Name}__{endpoint.Name}__{i}"] = endpoint.UrlFor(i);
+                    context.Variables[$"services__{target.Name}__{endpoint.Name}__{i}"] = $"{endpoint.Scheme}://127.0.0.1:{context.PortFor(target, endpoint.AllocatedPorts[i])}";
                 }
             }
 

@@ -17,6 +17,7 @@ public static class NpgsqlClientExtensions
         dataSource.ConnectionStringBuilder.Timeout = 5;
         dataSource.ConnectionStringBuilder.CommandTimeout = 10;
         builder.Services.AddSingleton(_ => dataSource.Build());
+        builder.Services.AddSingleton<Resilience.DatabaseCircuitBreaker>();
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName, sp => new NpgsqlHealthCheck(sp.GetRequiredService<NpgsqlDataSource>()), HealthStatus.Unhealthy, null, TimeSpan.FromSeconds(3)));
         return builder;
     }

@@ -65,6 +65,11 @@ internal sealed class ExceptionProblemHandler(IProblemDetailsService problems, I
 
         context.Response.StatusCode = problem.Status!.Value;
         context.Response.Headers.Remove("Cache-Control");
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            var wait = exception is Polly.CircuitBreaker.BrokenCircuitException { RetryAfter: { } retryAfter } ? retryAfter : Resilience.DatabaseCircuitBreaker.BreakDuration;
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         // The exception stays out of the context: in Development the writer would serialize it, stack and all.
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
@@ -82,6 +87,16 @@ internal sealed class ExceptionProblemHandler(IProblemDetailsService problems, I
                 _ => Describe(bad),
             };
             return new ProblemDetails { Status = status, Type = ProblemTypes.ForStatus(status), Title = "Bad request", Detail = detail };
+        }
+
+        if (exception is Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            return new ProblemDetails { Status = 503, Type = ProblemTypes.DependencyUnavailable, Title = "Dependency unavailable", Detail = "The service's database is failing; requests are refused until it recovers." };
+        }
+
+        if (Resilience.DatabaseCircuitBreaker.IsDatabaseOutage(exception))
+        {
+            return new ProblemDetails { Status = 503, Type = ProblemTypes.DependencyUnavailable, Title = "Dependency unavailable", Detail = "The service's database did not answer in time." };
         }
 
         return new ProblemDetails { Status = 500, Type = ProblemTypes.Internal, Title = "Internal error", Detail = "The server failed to handle the request." };

@@ -17,6 +17,7 @@ public static class ProblemTypes
     public const string UnsupportedMediaType = Base + "unsupported-media-type";
     public const string UpstreamUnavailable = Base + "upstream-unavailable";
     public const string UpstreamTimeout = Base + "upstream-timeout";
+    public const string DependencyUnavailable = Base + "dependency-unavailable";
     public const string Internal = Base + "internal";
 
     /// <summary>The type for a bare status code (used when a framework component sets only a status).</summary>

@@ -37,3 +37,11 @@ public static class ResourceExtensions
 {
     public static IEnumerable<T> AnnotationsOf<T>(this IResource resource) where T : IResourceAnnotation => resource.Annotations.OfType<T>();
 }
+
+/// <summary>A connection string that reaches one TCP port, so a consumer's edge to it can be re-pointed at a fault proxy.</summary>
+public interface IResourceWithTcpConnectionString : IResourceWithConnectionString
+{
+    int ConnectionPort { get; }
+
+    string ConnectionStringFor(int port);
+}

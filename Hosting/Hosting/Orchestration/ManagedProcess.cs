@@ -93,6 +93,13 @@ internal sealed class ManagedProcess : IDisposable
 
     public void Resume() => Libc.Signal(-Pid, Libc.SIGCONT);
 
+    /// <summary>A line to the process's standard input (the in-memory Kafka broker takes its fault commands there).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
     public void Dispose() => _process.Dispose();
 
     private async Task<int> WaitForExitCodeAsync()

@@ -20,8 +20,11 @@ internal sealed class Orchestrator : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private bool _disposed;
 
-    public Orchestrator(IReadOnlyList<IResource> resources, DistributedApplicationOptions options, ILogger logger)
+    private readonly Chaos.EdgeRouter? _edges;
+
+    public Orchestrator(IReadOnlyList<IResource> resources, DistributedApplicationOptions options, Chaos.EdgeRouter? edges, ILogger logger)
     {
+        _edges = edges;
         _resources = resources;
         _options = options;
         _logger = logger;
@@ -361,9 +364,9 @@ internal sealed class Orchestrator : IAsyncDisposable
 
     private Task RunCommandAsync(ResourceInstance instance, Func<Task> command) => _runtime[instance].RunExclusiveAsync(command);
 
-    private static async Task ApplyEnvironmentAsync(ResourceInstance instance, ProcessSpec spec, CancellationToken cancellationToken)
+    private async Task ApplyEnvironmentAsync(ResourceInstance instance, ProcessSpec spec, CancellationToken cancellationToken)
     {
-        var context = new EnvironmentContext(spec.Environment, instance.Replica, cancellationToken);
+        var context = new EnvironmentContext(spec.Environment, instance.Resource.Name, instance.Replica, _edges, cancellationToken);
         foreach (var callback in instance.Resource.AnnotationsOf<EnvironmentCallbackAnnotation>())
         {
             await callback.Callback(context);

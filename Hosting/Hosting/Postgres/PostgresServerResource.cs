@@ -2,7 +2,7 @@ using Platform.Hosting.ApplicationModel;
 
 namespace Platform.Hosting.Postgres;
 
-public sealed class PostgresServerResource(string name, string password) : Resource(name), IResourceWithConnectionString
+public sealed class PostgresServerResource(string name, string password) : Resource(name), IResourceWithTcpConnectionString
 {
     public const string UserName = "postgres";
 
@@ -12,12 +12,15 @@ public sealed class PostgresServerResource(string name, string password) : Resou
 
     internal int Port => this.AnnotationsOf<EndpointAnnotation>().Single().AllocatedPorts[0];
 
-    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default)
-        => ValueTask.FromResult($"Host=127.0.0.1;Port={Port};Username={UserName};Password={Password}");
+    public int ConnectionPort => Port;
+
+    public string ConnectionStringFor(int port) => $"Host=127.0.0.1;Port={port};Username={UserName};Password={Password}";
+
+    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(ConnectionStringFor(Port));
 }
 
 public sealed class PostgresDatabaseResource(string name, string databaseName, PostgresServerResource parent)
-    : Resource(name), IResourceWithConnectionString, IResourceWithParent
+    : Resource(name), IResourceWithTcpConnectionString, IResourceWithParent
 {
     public string DatabaseName { get; } = databaseName;
 
@@ -25,6 +28,9 @@ public sealed class PostgresDatabaseResource(string name, string databaseName, P
 
     IResource IResourceWithParent.Parent => Server;
 
-    public async ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default)
-        => $"{await Server.GetConnectionStringAsync(cancellationToken)};Database={DatabaseName}";
+    public int ConnectionPort => Server.Port;
+
+    public string ConnectionStringFor(int port) => $"{Server.ConnectionStringFor(port)};Database={DatabaseName}";
+
+    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(ConnectionStringFor(Server.Port));
 }

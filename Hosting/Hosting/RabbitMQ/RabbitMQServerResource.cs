@@ -3,7 +3,7 @@ using Platform.Hosting.ApplicationModel;
 
 namespace Platform.Hosting.RabbitMQ;
 
-public sealed class RabbitMQServerResource(string name, string userName, string password) : Resource(name), IResourceWithConnectionString
+public sealed class RabbitMQServerResource(string name, string userName, string password) : Resource(name), IResourceWithTcpConnectionString
 {
     public string UserName { get; } = userName;
 
@@ -16,8 +16,11 @@ public sealed class RabbitMQServerResource(string name, string userName, string 
 
     internal int EpmdPort => this.AnnotationsOf<EndpointAnnotation>().Single(e => e.Name == "epmd").AllocatedPorts[0];
 
-    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default)
-        => ValueTask.FromResult($"amqp://{UserName}:{Password}@127.0.0.1:{Port}/");
+    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(ConnectionStringFor(Port));
+
+    public int ConnectionPort => Port;
+
+    public string ConnectionStringFor(int port) => $"amqp://{UserName}:{Password}@127.0.0.1:{port}/";
 }
 
 public static class RabbitMQBuilderExtensions

@@ -2,13 +2,16 @@ using Platform.Hosting.ApplicationModel;
 
 namespace Platform.Hosting.Redis;
 
-public sealed class RedisResource(string name) : Resource(name), IResourceWithConnectionString
+public sealed class RedisResource(string name) : Resource(name), IResourceWithTcpConnectionString
 {
     internal int Port => this.AnnotationsOf<EndpointAnnotation>().Single().AllocatedPorts[0];
 
     /// <summary>StackExchange.Redis configuration syntax, as Aspire passes it.</summary>
-    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default)
-        => ValueTask.FromResult($"127.0.0.1:{Port}");
+    public ValueTask<string> GetConnectionStringAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(ConnectionStringFor(Port));
+
+    public int ConnectionPort => Port;
+
+    public string ConnectionStringFor(int port) => $"127.0.0.1:{port}";
 }
 
 public static class RedisBuilderExtensions
