@@ -34,7 +34,7 @@ public sealed class RevokedTokens(IConnectionMultiplexer redis, ILogger<RevokedT
             var fam = family is null ? Task.FromResult(false) : db.KeyExistsAsync(FamilyKey(family));
             return await token || await fam;
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Revocation list unreachable; accepting a token that is valid by signature and expiry");
             return false;

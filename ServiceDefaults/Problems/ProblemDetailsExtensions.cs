@@ -24,6 +24,7 @@ internal static class ProblemDetailsExtensions
                 var mapped = ExceptionProblemHandler.ToProblem(exception);
                 context.ProblemDetails = mapped;
                 context.HttpContext.Response.StatusCode = mapped.Status!.Value;
+                Resilience.DatabaseCircuitBreaker.NoteOutage(context.HttpContext, exception);
             }
 
             var problem = context.ProblemDetails;
@@ -58,6 +59,7 @@ internal sealed class ExceptionProblemHandler(IProblemDetailsService problems, I
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var problem = ToProblem(exception);
+        Resilience.DatabaseCircuitBreaker.NoteOutage(context, exception);
         if (problem.Status == 500)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);

@@ -16,7 +16,10 @@ public sealed record EdgeFault
     /// <summary>Bytes per second; 0 = unlimited.</summary>
     public long Bandwidth { get; init; }
 
-    /// <summary>Chance, per forwarded chunk, that the connection is reset (RST to both sides).</summary>
+    /// <summary>
+    /// Chance that a connection is reset (RST to both sides): rolled once per connection and direction, when it first
+    /// carries data under this setting, so 0.05 resets about 5% of the connections, open ones and new ones alike.
+    /// </summary>
     public double ResetProbability { get; init; }
 
     /// <summary>A partition: connections are accepted but bytes go nowhere, in either direction.</summary>

@@ -12,6 +12,10 @@ public sealed class EdgeRouter : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Edge, int Port), FaultProxy> _proxies = new();
     private readonly ConcurrentDictionary<string, EdgeFaults> _faults = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<FaultEvent> _timeline = [];
+    private long _resets;
+
+    /// <summary>Connections the proxies have reset so far (a reset fault that never fired proves nothing).</summary>
+    public long Resets => Interlocked.Read(ref _resets);
 
     /// <summary>The edges that exist so far (they appear as resources start).</summary>
     public IReadOnlyList<string> Edges => _proxies.Keys.Select(k => k.Edge).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
@@ -72,7 +76,7 @@ public sealed class EdgeRouter : IAsyncDisposable
     internal int Route(string consumer, string target, int targetPort)
     {
         var edge = EdgeName(consumer, target);
-        return _proxies.GetOrAdd((edge, targetPort), key => new FaultProxy(key.Port, () => FaultsOf(key.Edge))).Port;
+        return _proxies.GetOrAdd((edge, targetPort), key => new FaultProxy(key.Port, () => FaultsOf(key.Edge), () => Interlocked.Increment(ref _resets))).Port;
     }
 
     private void Record(string edge, EdgeFaults faults)

@@ -12,14 +12,16 @@ internal sealed class FaultProxy : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
     private readonly Func<EdgeFaults> _faults;
+    private readonly Action _onReset;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
 
-    public FaultProxy(int targetPort, Func<EdgeFaults> faults)
+    public FaultProxy(int targetPort, Func<EdgeFaults> faults, Action onReset)
     {
         _targetPort = targetPort;
         _faults = faults;
+        _onReset = onReset;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -77,6 +79,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private async Task PumpAsync(Socket from, Socket to, Func<EdgeFault> fault, CancellationTokenSource connection)
     {
         var buffer = new byte[16 * 1024];
+        EdgeFault? rolledFor = null;
         try
         {
             while (true)
@@ -94,11 +97,16 @@ internal sealed class FaultProxy : IAsyncDisposable
                     return;
                 }
 
-                if (current.ResetProbability > 0 && Random.Shared.NextDouble() < current.ResetProbability)
+                if (current.ResetProbability > 0 && !ReferenceEquals(current, rolledFor))
                 {
-                    Reset(from);
-                    Reset(to);
-                    return;
+                    rolledFor = current; // one roll per connection, direction and fault setting
+                    if (Random.Shared.NextDouble() < current.ResetProbability)
+                    {
+                        _onReset();
+                        Reset(from);
+                        Reset(to);
+                        return;
+                    }
                 }
 
                 if (IsBlackholed(current) || !to.Connected)

@@ -24,7 +24,7 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginT
                 return await db.KeyTimeToLiveAsync(key) ?? Window;
             }
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Login throttle unavailable; allowing the attempt");
         }
@@ -42,7 +42,7 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginT
                 await db.KeyExpireAsync(Key(email), Window);
             }
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Login throttle unavailable; failure not counted");
         }
@@ -54,7 +54,7 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginT
         {
             await redis.GetDatabase().KeyDeleteAsync(Key(email));
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Login throttle unavailable; failures not reset");
         }
