@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Platform.Hosting.Chaos;
+using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests.Chaos;
 
@@ -215,6 +216,8 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
             });
             await Eventually.ReturnsAsync(() => Task.FromResult(Volatile.Read(ref fastRefusals)), n => n >= 5, TimeSpan.FromSeconds(40), "the circuit opens: fast 503s with Retry-After");
             run.Mark("circuit open: fast refusals");
+            await Eventually.ReturnsAsync(() => HealthAsync(), status => status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20), "workspaces reports itself unhealthy");
+            run.Mark("workspaces /health unhealthy");
         }
         finally
         {
@@ -228,10 +231,18 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         await Eventually.ReturnsAsync(() => Task.FromResult(run.Totals(Math.Floor(run.Now) - 1, Math.Floor(run.Now))), t => t.Ok > 0 && t.Failed == 0, TimeSpan.FromSeconds(30), "a clean second after the heal");
         var recovery = run.RecoverySeconds(healedAt);
         await run.StopLoadAsync();
+        await Eventually.ReturnsAsync(() => HealthAsync(), status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "workspaces healthy again by itself");
         output.WriteLine($"statuses during the partition: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key}x{g.Count()}"))}; slowest {slowest.TotalSeconds:0.0} s; recovered {recovery:0.0} s after the heal");
         Assert.True(slowest < TimeSpan.FromSeconds(6.5), $"slowest failure took {slowest}"); // route budget 5 s, plus scheduling slack
         Assert.All(statuses, s => Assert.Contains(s, new[] { 503, 504 }));
         Assert.True(recovery < 15, $"recovered only after {recovery:0.0} s"); // a 5 s break, then a trial request per replica
+    }
+
+    private async Task<HttpStatusCode> HealthAsync()
+    {
+        using var replica = new HttpClient { BaseAddress = platform.App.GetEndpoint("workspaces", replica: 0), Timeout = TimeSpan.FromSeconds(10) };
+        using var health = await replica.GetAsync("/health");
+        return health.StatusCode;
     }
 
     /// <summary>Invariant: 500 ms of latency on one edge slows calls but they succeed within budget; latency past the budget gives a 504 problem on time; no exhaustion afterwards.</summary>
