@@ -19,7 +19,31 @@ public sealed class ChaosFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await _app.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = _app.GetEndpoint("gateway"), Timeout = TimeSpan.FromSeconds(30) };
+        _probe = (await Gateway.SignUpAsync()).Tokens;
     }
+
+    private Tokens? _probe;
+
+    /// <summary>
+    /// Waits until every faulted part answers cleanly again (replicas back, circuits closed, caches reconnected), so
+    /// each scenario starts from a healthy graph whatever ran before it: 20 calls in a row through the gateway succeed.
+    /// </summary>
+    public Task SettleAsync() => Eventually.ReturnsAsync(
+        async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var workspaces = await Gateway.SendAsync(HttpMethod.Get, "/api/workspaces", _probe!.AccessToken);
+                using var me = await Gateway.SendAsync(HttpMethod.Get, "/api/users/me", _probe.AccessToken);
+                if (!workspaces.IsSuccessStatusCode || !me.IsSuccessStatusCode)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        },
+        settled => settled, TimeSpan.FromSeconds(60), "the platform settles before the next scenario");
 
     public async Task<T> QueryScalarAsync<T>(string database, string sql)
     {

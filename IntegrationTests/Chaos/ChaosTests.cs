@@ -22,6 +22,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task A_replica_killed_under_load_loses_no_acknowledged_write()
     {
+        await platform.SettleAsync();
         var (_, tokens, _) = await Gateway.SignUpAsync();
         var acknowledged = new ConcurrentBag<Guid>();
         await using var run = new ChaosRun("replica-killed", output);
@@ -54,7 +55,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         var settled = run.Totals(killedAt + 3, killedAt + 6);
         output.WriteLine($"during the kill: {during.Ok} ok, {during.Failed} failed; after the first 3 s: {settled.Failed} failed; recovery {run.RecoverySeconds(killedAt):0} s");
         Assert.Equal(0, settled.Failed); // passive health has taken the dead replica out
-        Assert.True(during.Failed <= 10, $"{during.Failed} failures while the replica was down");
+        Assert.True(during.Failed * 5 < during.Ok, $"{during.Failed} failures against {during.Ok} successes while the replica was down"); // only calls already routed to the dead replica fail
         foreach (var id in acknowledged)
         {
             Assert.Equal(1L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM es_streams WHERE id = '{id}'"));
@@ -65,6 +66,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task Postgres_killed_and_restarted_under_write_load_loses_no_committed_event()
     {
+        await platform.SettleAsync();
         var (_, tokens, _) = await Gateway.SignUpAsync();
         var workspace = await Gateway.CreateWorkspaceAsync(tokens.AccessToken);
         var table = await Gateway.CreateTasksTableAsync(tokens.AccessToken, workspace);
@@ -112,6 +114,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task Kafka_down_for_ten_seconds_then_the_backlog_drains_without_loss()
     {
+        await platform.SettleAsync();
         var (_, tokens, _) = await Gateway.SignUpAsync();
         await using var run = new ChaosRun("kafka-down", output);
         var kafka = platform.App.KafkaFaults("kafka");
@@ -148,6 +151,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task Redis_down_keeps_login_and_authenticated_calls_working()
     {
+        await platform.SettleAsync();
         var (email, tokens, _) = await Gateway.SignUpAsync();
         var workspace = await Gateway.CreateWorkspaceAsync(tokens.AccessToken);
         await using var run = new ChaosRun("redis-down", output);
@@ -179,6 +183,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task Workspaces_partitioned_from_postgres_fails_fast_and_recovers_after_the_heal()
     {
+        await platform.SettleAsync();
         var (_, tokens, _) = await Gateway.SignUpAsync();
         await using var run = new ChaosRun("workspaces-postgres-partition", output);
         var slowest = TimeSpan.Zero;
@@ -249,6 +254,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task Latency_on_one_edge_is_absorbed_within_budget_and_beyond_it_times_out_on_time()
     {
+        await platform.SettleAsync();
         var (_, tokens, _) = await Gateway.SignUpAsync();
         var edge = EdgeRouter.EdgeName("gateway", "users");
         await using var run = new ChaosRun("latency-gateway-users", output);
@@ -295,6 +301,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
     [Fact]
     public async Task Five_percent_resets_on_every_edge_keep_the_error_rate_bounded()
     {
+        await platform.SettleAsync();
         var (_, tokens, _) = await Gateway.SignUpAsync();
         var workspace = await Gateway.CreateWorkspaceAsync(tokens.AccessToken);
         await using var run = new ChaosRun("resets-everywhere", output);
