@@ -16,6 +16,8 @@ internal static class FaultCommand
                 ["up", var broker] => cluster.SetBrokerUp(Int(broker)),
                 ["rtt", var broker, var ms] => cluster.SetRoundTripTime(Int(broker), Int(ms)),
                 ["leader", var topic, var partition, var broker] => cluster.SetPartitionLeader(topic, Int(partition), Int(broker)),
+                ["errors", var apiKey, var count, var code] => cluster.PushRequestErrors((short)Int(apiKey), Int(count), Int(code)),
+                ["clear-errors", var apiKey] => cluster.ClearRequestErrors((short)Int(apiKey)),
                 _ => throw new FormatException($"unknown command '{line}'"),
             };
             return error == 0 ? "OK" : $"ERR librdkafka error {error}";

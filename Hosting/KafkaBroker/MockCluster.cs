@@ -44,6 +44,19 @@ internal sealed partial class MockCluster : IDisposable
 
     public int SetPartitionLeader(string topic, int partition, int broker) => rd_kafka_mock_partition_set_leader(_cluster, topic, partition, broker);
 
+    /// <summary>The next <paramref name="count"/> requests of <paramref name="apiKey"/> (0 = Produce, 1 = Fetch, ...) fail with <paramref name="error"/>.</summary>
+    public int PushRequestErrors(short apiKey, int count, int error)
+    {
+        rd_kafka_mock_push_request_errors_array(_cluster, apiKey, (nuint)count, Enumerable.Repeat(error, count).ToArray());
+        return 0;
+    }
+
+    public int ClearRequestErrors(short apiKey)
+    {
+        rd_kafka_mock_clear_request_errors(_cluster, apiKey);
+        return 0;
+    }
+
     public void Dispose()
     {
         rd_kafka_mock_cluster_destroy(_cluster);
@@ -95,4 +108,10 @@ internal sealed partial class MockCluster : IDisposable
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int rd_kafka_mock_partition_set_leader(IntPtr cluster, string topic, int partition, int broker);
+
+    [LibraryImport(Library)]
+    private static partial void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, nuint count, int[] errors);
+
+    [LibraryImport(Library)]
+    private static partial void rd_kafka_mock_clear_request_errors(IntPtr cluster, short apiKey);
 }

@@ -3,7 +3,7 @@ using Platform.KafkaBroker;
 
 // Usage: Platform.KafkaBroker --brokers N --topic name:partitions ...
 // Prints "BOOTSTRAP host:port,..." once listening, then takes fault commands on stdin, one per line:
-//   down <broker> | up <broker> | rtt <broker> <ms> | leader <topic> <partition> <broker>
+//   down <broker> | up <broker> | rtt <broker> <ms> | leader <topic> <partition> <broker> | errors <apiKey> <count> <code> | clear-errors <apiKey>
 // and answers "OK" or "ERR <reason>". Exits when stdin closes (its host is gone) or on SIGTERM.
 var brokers = 1;
 var topics = new List<(string Name, int Partitions)>();

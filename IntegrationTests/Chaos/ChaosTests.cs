@@ -147,6 +147,38 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         Assert.Equal(0L, await platform.QueryScalarAsync<long>("workspacesdb", "SELECT count(*) FROM outbox_messages WHERE delivered_at IS NULL AND dead_at IS NULL"));
     }
 
+    /// <summary>Invariant: produce requests failing with a retriable error (NOT_LEADER_FOR_PARTITION) are retried; every message still arrives once in effect.</summary>
+    [Fact]
+    public async Task Kafka_request_errors_are_retried_and_nothing_is_lost()
+    {
+        await platform.SettleAsync();
+        var (_, tokens, _) = await Gateway.SignUpAsync();
+        await using var run = new ChaosRun("kafka-request-errors", output);
+        var kafka = platform.App.KafkaFaults("kafka");
+        run.Mark("next 20 Produce requests fail with NOT_LEADER_FOR_PARTITION");
+        await kafka.PushRequestErrorsAsync(apiKey: 0, count: 20, errorCode: 6);
+        try
+        {
+            var created = new List<Guid>();
+            for (var i = 0; i < 5; i++)
+            {
+                created.Add(await Gateway.CreateWorkspaceAsync(tokens.AccessToken, $"retried {i}"));
+                run.Record(true);
+            }
+
+            var mine = await Eventually.ReturnsAsync(
+                () => Gateway.JsonAsync("/api/users/me/workspaces", tokens.AccessToken),
+                list => created.All(id => list.EnumerateArray().Any(w => w.GetProperty("workspaceId").GetGuid() == id)),
+                TimeSpan.FromSeconds(60), "every workspace reaches the users service despite the produce errors");
+            run.Mark("users service caught up");
+            Assert.Equal(created.Count, mine.EnumerateArray().Count(w => created.Contains(w.GetProperty("workspaceId").GetGuid())));
+        }
+        finally
+        {
+            await kafka.ClearRequestErrorsAsync(0);
+        }
+    }
+
     /// <summary>Invariant (decided: revocation and login throttling fail open): with Redis down, login and authenticated calls keep working and caches are bypassed; all recovers.</summary>
     [Fact]
     public async Task Redis_down_keeps_login_and_authenticated_calls_working()

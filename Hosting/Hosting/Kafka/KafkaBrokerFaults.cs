@@ -21,6 +21,11 @@ public sealed class KafkaBrokerFaults
 
     public Task MoveLeaderAsync(string topic, int partition, int broker) => SendAsync($"leader {topic} {partition} {broker}");
 
+    /// <summary>The next <paramref name="count"/> requests of a Kafka API (0 = Produce, 1 = Fetch, 3 = Metadata, ...) fail with a protocol error code (e.g. 6 = NOT_LEADER_FOR_PARTITION).</summary>
+    public Task PushRequestErrorsAsync(short apiKey, int count, int errorCode) => SendAsync($"errors {apiKey} {count} {errorCode}");
+
+    public Task ClearRequestErrorsAsync(short apiKey) => SendAsync($"clear-errors {apiKey}");
+
     private async Task SendAsync(string command)
     {
         var process = _broker.Process ?? throw new InvalidOperationException($"{_broker.Name} is not running.");
