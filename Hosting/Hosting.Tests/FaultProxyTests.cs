@@ -85,12 +85,12 @@ public sealed class FaultProxyTests : IAsyncLifetime
         _edges.Set("client->echo", new EdgeFault { FlapPeriod = TimeSpan.FromMilliseconds(400) });
         var outcomes = new List<bool>();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(2.4))
+        while (clock.Elapsed < TimeSpan.FromSeconds(3.2))
         {
             using var client = await ConnectAsync();
             try
             {
-                outcomes.Add(await RoundTripAsync(client, "flap", TimeSpan.FromMilliseconds(150)) == "flap");
+                outcomes.Add(await RoundTripAsync(client, "flap", TimeSpan.FromMilliseconds(250)) == "flap");
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException)
             {
