@@ -4,7 +4,7 @@ using Platform.Hosting.Testing;
 namespace Platform.IntegrationTests.Infrastructure;
 
 /// <summary>The AppHost's own graph, booted once per collection on free ports in an isolated run directory.</summary>
-public sealed class PlatformFixture : IAsyncLifetime
+public class PlatformFixture : IAsyncLifetime
 {
     private DistributedApplication? _app;
 
@@ -12,9 +12,12 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Arguments for the AppHost (a derived fixture can boot the graph differently).</summary>
+    protected virtual string[] Arguments => [];
+
+    public virtual async ValueTask InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(Arguments);
         _app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await _app.StartAsync(timeout.Token);
@@ -24,7 +27,8 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>Runs one query against a database of the graph (to check what a request did or did not write).</summary>
     public async Task<T> QueryScalarAsync<T>(string database, string sql)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(await App.GetConnectionStringAsync(database));
+        // No pooling: a pooled connection would not survive the Postgres restarts some tests cause.
+        await using var connection = new Npgsql.NpgsqlConnection(await App.GetConnectionStringAsync(database) + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
@@ -66,6 +70,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         Gateway?.Dispose();
         if (_app is not null)
         {
