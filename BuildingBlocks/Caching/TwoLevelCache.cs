@@ -170,6 +170,11 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
     private bool L1Usable()
     {
         var usable = clock.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastHeartbeatTicks) < HeartbeatTimeout.Ticks;
+        if (usable == Volatile.Read(ref _l1WasUsable))
+        {
+            return usable; // the read path: no lock unless the state changes
+        }
+
         lock (memory)
         {
             if (usable != _l1WasUsable)
@@ -180,7 +185,7 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
                 }
 
                 logger.LogInformation("Cache invalidation subscription {State}: L1 {Action}.", usable ? "confirmed" : "lost", usable ? "on (emptied)" : "bypassed");
-                _l1WasUsable = usable;
+                Volatile.Write(ref _l1WasUsable, usable);
             }
         }
 

@@ -170,9 +170,9 @@ public sealed class EventSession : IAsyncDisposable
         foreach (var stream in writing)
         {
             batch.BatchCommands.Add(stream.IsNew
-                ? BatchCommand("INSERT INTO es_streams (id, tenant_id, type, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
+                ? Sql.BatchCommand("INSERT INTO es_streams (id, tenant_id, type, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
                     stream.Id, Metadata.TenantId, stream.Type, stream.NextVersion, now)
-                : BatchCommand("UPDATE es_streams SET version = $3, updated_at = $4 WHERE id = $1 AND version = $2", stream.Id, stream.Version, stream.NextVersion, now));
+                : Sql.BatchCommand("UPDATE es_streams SET version = $3, updated_at = $4 WHERE id = $1 AND version = $2", stream.Id, stream.Version, stream.NextVersion, now));
         }
 
         batch.BatchCommands.Add(InsertEventsCommand(rows, now));
@@ -191,7 +191,7 @@ public sealed class EventSession : IAsyncDisposable
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.TableName == "es_events")
         {
-            // This transaction is aborted; the stream's version is read outside it.
+            // This transaction is aborted; the stream's version is read outside it (as on the path below).
             var stream = writing.Count == 1 ? writing[0] : writing.First(s => e.Detail?.Contains(s.Id.ToString(), StringComparison.Ordinal) ?? true);
             throw new StreamConflictException(stream.Id, stream.IsNew ? null : stream.Version, await _store.StreamVersionAsync(Metadata.TenantId, stream.Id, cancellationToken));
         }
@@ -200,29 +200,12 @@ public sealed class EventSession : IAsyncDisposable
         {
             if (batch.BatchCommands[i].RecordsAffected == 0)
             {
-                throw new StreamConflictException(writing[i].Id, writing[i].IsNew ? null : writing[i].Version, await CurrentVersionAsync(writing[i].Id, cancellationToken));
+                throw new StreamConflictException(writing[i].Id, writing[i].IsNew ? null : writing[i].Version, await _store.StreamVersionAsync(Metadata.TenantId, writing[i].Id, cancellationToken));
             }
         }
 
         return rows.Select(r => new StoredEvent(r.Id, r.Stream, r.Version, positions[r.Id], r.Type, r.SchemaVersion, r.Event,
             Metadata.TenantId, Metadata.UserId, Metadata.CorrelationId, Metadata.CausationId, now)).ToList();
-    }
-
-    private static NpgsqlBatchCommand BatchCommand(string sql, params object[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        return command;
-    }
-
-    private async Task<long?> CurrentVersionAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var select = Command("SELECT version FROM es_streams WHERE id = $1", id);
-        return await select.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
     private NpgsqlBatchCommand InsertEventsCommand(List<(Guid Id, Guid Stream, long Version, string Type, int SchemaVersion, string Data, object Event)> rows, DateTimeOffset now)

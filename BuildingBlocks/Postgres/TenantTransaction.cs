@@ -58,16 +58,7 @@ public sealed class TenantTransaction : IAsyncDisposable
         }
     }
 
-    public NpgsqlCommand Command(string sql, params object[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, Connection, Transaction);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        return command;
-    }
+    public NpgsqlCommand Command(string sql, params object[] parameters) => Sql.Command(Connection, Transaction, sql, parameters);
 
     public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
 

@@ -129,7 +129,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
                 run.Record(true);
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(10) - TimeSpan.FromSeconds(run.Now)); // hold the outage for 10 s in all
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, 10 - run.Now))); // hold the outage for 10 s in all (scenario length, not a wait for a condition)
         }
         finally
         {

@@ -68,5 +68,13 @@ public sealed class EventStoreDatabase : IAsyncDisposable
 
     public Task<EventSession> SessionAsync(Guid tenantId) => Store.OpenSessionAsync(new EventMetadata(tenantId, Guid.NewGuid(), "test-correlation", null), CancellationToken.None);
 
+    /// <summary>Starts a counter stream with <paramref name="events"/> in a session of its own (committed).</summary>
+    public async Task StartCounterAsync(Guid tenantId, Guid id, params object[] events)
+    {
+        await using var session = await SessionAsync(tenantId);
+        session.StartStream<Counter>(id, events);
+        await session.SaveChangesAsync(CancellationToken.None);
+    }
+
     public async ValueTask DisposeAsync() => await DataSource.DisposeAsync();
 }

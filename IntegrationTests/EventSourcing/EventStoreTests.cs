@@ -16,11 +16,7 @@ public sealed class EventStoreTests(PlatformFixture platform, ITestOutputHelper 
         await using var db = await EventStoreDatabase.CreateAsync(platform);
         var tenant = Guid.NewGuid();
         var id = Guid.NewGuid();
-        await using (var session = await db.SessionAsync(tenant))
-        {
-            session.StartStream<Counter>(id, new Incremented(1), new Incremented(2));
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.StartCounterAsync(tenant, id, new Incremented(1), new Incremented(2));
 
         await using (var session = await db.SessionAsync(tenant))
         {
@@ -54,11 +50,7 @@ public sealed class EventStoreTests(PlatformFixture platform, ITestOutputHelper 
         await using var db = await EventStoreDatabase.CreateAsync(platform);
         var tenant = Guid.NewGuid();
         var id = Guid.NewGuid();
-        await using (var session = await db.SessionAsync(tenant))
-        {
-            session.StartStream<Counter>(id, new Incremented(1));
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.StartCounterAsync(tenant, id, new Incremented(1));
 
         await using var first = await db.SessionAsync(tenant);
         await using var second = await db.SessionAsync(tenant);
@@ -88,11 +80,7 @@ public sealed class EventStoreTests(PlatformFixture platform, ITestOutputHelper 
         await using var db = await EventStoreDatabase.CreateAsync(platform, snapshotEvery: 10);
         var tenant = Guid.NewGuid();
         var id = Guid.NewGuid();
-        await using (var session = await db.SessionAsync(tenant))
-        {
-            session.StartStream<Counter>(id, new Incremented(1), new CounterRenamed("start"));
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.StartCounterAsync(tenant, id, new Incremented(1), new CounterRenamed("start"));
 
         for (var i = 0; i < 11; i++)
         {
@@ -130,11 +118,7 @@ public sealed class EventStoreTests(PlatformFixture platform, ITestOutputHelper 
         await using var db = await EventStoreDatabase.CreateAsync(platform);
         var tenant = Guid.NewGuid();
         var id = Guid.NewGuid();
-        await using (var session = await db.SessionAsync(tenant))
-        {
-            session.StartStream<Counter>(id, new Incremented(1));
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
+        await db.StartCounterAsync(tenant, id, new Incremented(1));
 
         // What a v1 writer stored: {"title": ...} at schema version 1.
         await using (var connection = await db.DataSource.OpenConnectionAsync())

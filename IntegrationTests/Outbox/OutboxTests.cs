@@ -65,15 +65,16 @@ public sealed class OutboxTests(PlatformFixture platform, ITestOutputHelper outp
         await WriteAsync([poison, next], commit: true);
 
         await WaitDeliveredAsync([next.Id]);
-        var letters = await DeadLetters.ListAsync(await DataSourceAsync(), 100, CancellationToken.None);
+        await using var db = await DataSourceAsync();
+        var letters = await DeadLetters.ListAsync(db, 100, CancellationToken.None);
         var letter = Assert.Single(letters, l => l.Id == poison.Id);
         Assert.Contains("MsgSizeTooLarge", letter.Reason, StringComparison.Ordinal);
 
         // The cause is fixed (here: the payload shrunk), then the dead letter is replayed.
         await platform.ExecuteAsync("workspacesdb", "UPDATE outbox_messages SET payload = '\\x7b7d' WHERE id = $1", poison.Id);
-        Assert.True(await DeadLetters.ReplayAsync(await DataSourceAsync(), poison.Id, CancellationToken.None));
+        Assert.True(await DeadLetters.ReplayAsync(db, poison.Id, CancellationToken.None));
         await WaitDeliveredAsync([poison.Id]);
-        Assert.False(await DeadLetters.ReplayAsync(await DataSourceAsync(), poison.Id, CancellationToken.None));
+        Assert.False(await DeadLetters.ReplayAsync(db, poison.Id, CancellationToken.None));
     }
 
     [Fact]

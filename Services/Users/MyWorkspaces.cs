@@ -49,12 +49,7 @@ internal sealed class MyWorkspacesConsumer(NpgsqlDataSource db, KafkaSettings se
             return; // a workspace event this read model does not need
         }
 
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
+        await using var command = Sql.Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -46,20 +46,20 @@ public static class KafkaClientExtensions
         var settings = new KafkaSettings(bootstrap);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(_ => new ProducerBuilder<string, byte[]>(settings.Producer()).Build());
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName, _ => new KafkaHealthCheck(settings), HealthStatus.Unhealthy, null, TimeSpan.FromSeconds(3)));
+        // One admin client for the life of the service (the registration's factory runs on every health check).
+        builder.Services.AddSingleton(_ => new AdminClientBuilder(new AdminClientConfig { BootstrapServers = settings.BootstrapServers, SocketTimeoutMs = 2_000 }).Build());
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName, sp => new KafkaHealthCheck(sp.GetRequiredService<IAdminClient>()), HealthStatus.Unhealthy, null, TimeSpan.FromSeconds(3)));
         return builder;
     }
 
-    private sealed class KafkaHealthCheck(KafkaSettings settings) : IHealthCheck, IDisposable
+    private sealed class KafkaHealthCheck(IAdminClient admin) : IHealthCheck
     {
-        private readonly IAdminClient _admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = settings.BootstrapServers, SocketTimeoutMs = 2_000 }).Build();
-
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
             => Task.Run(() =>
             {
                 try
                 {
-                    var metadata = _admin.GetMetadata(TimeSpan.FromSeconds(2));
+                    var metadata = admin.GetMetadata(TimeSpan.FromSeconds(2));
                     return metadata.Brokers.Count > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("No broker answered.");
                 }
                 catch (KafkaException e)
@@ -67,7 +67,5 @@ public static class KafkaClientExtensions
                     return HealthCheckResult.Unhealthy(e.Message);
                 }
             }, cancellationToken);
-
-        public void Dispose() => _admin.Dispose();
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Messaging.Kafka;
+using Platform.Postgres;
 
 namespace Platform.Messaging.Outbox;
 
@@ -229,12 +230,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IProducer<string, byte[]> p
 
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
+        await using var command = Sql.Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 

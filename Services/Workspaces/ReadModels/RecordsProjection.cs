@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using Platform.EventStore;
 using Platform.EventStore.Projections;
+using Platform.Postgres;
 using Platform.Workspaces.Domain;
 
 namespace Platform.Workspaces.ReadModels;
@@ -34,12 +35,7 @@ internal sealed class RecordsProjection : IAsyncProjection
                 continue;
             }
 
-            await using var command = new NpgsqlCommand(sql, connection, transaction);
-            foreach (var parameter in parameters)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-            }
-
+            await using var command = Sql.Command(connection, transaction, sql, parameters);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
