@@ -18,16 +18,19 @@ var kafka = builder.AddKafka("kafka").WithTopic("workspace-events", partitions: 
 var auth = builder.AddProject<Projects.Auth>("auth")
     .WithReference(authDb).WaitFor(authDb)
     .WithReference(cache).WaitFor(cache)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithSagaSettings(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
 var users = builder.AddProject<Projects.Users>("users")
     .WithReplicas(2)
     .WithReference(usersDb).WaitFor(usersDb)
     .WithReference(cache).WaitFor(cache)
+    .WithReference(messaging).WaitFor(messaging)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(auth)
+    .WithSagaSettings(builder.Configuration)
     .WithHttpHealthCheck("/health");
-auth.WithReference(users);
 
 var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
     .WithReplicas(2)
@@ -36,6 +39,7 @@ var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(auth)
+    .WithSagaSettings(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Gateway>("gateway")
@@ -45,6 +49,20 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();
+
+internal static class SagaSettings
+{
+    /// <summary>Passes the AppHost's <c>Sagas:*</c> settings (step timeout, test-only fault injection) on to a service.</summary>
+    public static IResourceBuilder<ProjectResource> WithSagaSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration)
+    {
+        foreach (var setting in configuration.GetSection("Sagas").GetChildren().Where(s => s.Value is not null))
+        {
+            project.WithEnvironment($"Sagas__{setting.Key}", setting.Value!);
+        }
+
+        return project;
+    }
+}
 
 /// <summary>Lets the test host find this graph: DistributedApplicationTestingBuilder.CreateAsync&lt;Program&gt;().</summary>
 public partial class Program;

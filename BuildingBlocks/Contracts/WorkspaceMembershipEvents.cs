@@ -13,6 +13,7 @@ public static class WorkspaceMembershipEvents
     public const string MemberRoleChangedType = "workspace.member-role-changed";
     public const string WorkspaceRenamedType = "workspace.renamed";
     public const string WorkspaceArchivedType = "workspace.archived";
+    public const string WorkspacePurgedType = "workspace.purged";
 }
 
 public sealed record MemberJoined(Guid WorkspaceId, Guid TenantId, long Version, Guid UserId, string Role, string WorkspaceName);
@@ -24,3 +25,6 @@ public sealed record MemberRoleChanged(Guid WorkspaceId, Guid TenantId, long Ver
 public sealed record WorkspaceRenamed(Guid WorkspaceId, Guid TenantId, long Version, string Name);
 
 public sealed record WorkspaceArchived(Guid WorkspaceId, Guid TenantId, long Version);
+
+/// <summary>The workspace was erased (a compensated creation nobody saw): drop everything derived from it.</summary>
+public sealed record WorkspacePurged(Guid WorkspaceId, Guid TenantId);

@@ -116,6 +116,20 @@ public sealed class EventSession : IAsyncDisposable
         return await _store.ReadEventsAsync(select, cancellationToken);
     }
 
+    /// <summary>
+    /// Erases a stream (its events, snapshot and version) in this session's transaction. Event streams are append-only;
+    /// this is for the two cases where a stream must not survive: compensating a creation nobody has seen (a failed
+    /// saga) and erasure on request. Read models built from the stream are the caller's to clean up in the same
+    /// session. Returns how many events were erased.
+    /// </summary>
+    public async Task<int> PurgeStreamAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var purge = Command(
+            "WITH events AS (DELETE FROM es_events WHERE stream_id = $1 RETURNING 1), snapshot AS (DELETE FROM es_snapshots WHERE stream_id = $1), " +
+            "stream AS (DELETE FROM es_streams WHERE id = $1) SELECT count(*) FROM events", id);
+        return (int)(long)(await purge.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Queues an integration message; it reaches the outbox only if this session commits.</summary>
     public void Publish(OutboxMessage message) => _outbox.Add(message);
 

@@ -12,8 +12,11 @@ public class PlatformFixture : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
-    /// <summary>Arguments for the AppHost (a derived fixture can boot the graph differently).</summary>
-    protected virtual string[] Arguments => [];
+    /// <summary>
+    /// Arguments for the AppHost (a derived fixture adds its own): saga steps may act out injected faults (test only),
+    /// and a silent step is given up on after 15 s.
+    /// </summary>
+    protected virtual string[] Arguments => ["--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:15"];
 
     public virtual async ValueTask InitializeAsync()
     {

@@ -16,8 +16,8 @@ namespace Platform.ServiceDefaults.Telemetry;
 /// </summary>
 internal static class TelemetryExtensions
 {
-    public static readonly string[] Sources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "Yarp.ReverseProxy", "Platform.*"];
-    public static readonly string[] Meters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql", "Platform.*"];
+    public static readonly string[] Sources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "Yarp.ReverseProxy", "MassTransit", "Platform.*"];
+    public static readonly string[] Meters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql", "MassTransit", "Platform.*"];
 
     public static void AddPlatformTelemetry(this WebApplicationBuilder builder)
     {

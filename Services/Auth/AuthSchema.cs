@@ -1,3 +1,7 @@
+using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
+using Platform.Sagas;
+
 namespace Platform.Auth;
 
 /// <summary>authdb migrations, applied in order at startup (append only).</summary>
@@ -41,6 +45,11 @@ internal static class AuthSchema
           kid text PRIMARY KEY,
           private_key_pem text NOT NULL,
           created_at timestamptz NOT NULL);
+        """,
+        OutboxSchema.Sql + OutboxSchema.SchedulingSql + Inbox.Sql + SagaSchema.Sql + """
+        ALTER TABLE accounts ADD COLUMN active boolean NOT NULL DEFAULT true;
+        ALTER TABLE registrations ADD COLUMN password_hash text;
+        CREATE UNIQUE INDEX registrations_taken_email ON registrations (email_normalized) WHERE status <> 'failed';
         """,
     ];
 }

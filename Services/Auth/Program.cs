@@ -4,6 +4,9 @@ using Platform.Auth;
 using Platform.Auth.Accounts;
 using Platform.Auth.Registration;
 using Platform.Auth.Tokens;
+using Platform.Messaging.Bus;
+using Platform.Messaging.Outbox;
+using Platform.Sagas;
 using Platform.Postgres;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
@@ -19,7 +22,15 @@ builder.Services.AddSingleton<TokenService>();
 builder.Services.AddSingleton<AccountStore>();
 builder.Services.AddSingleton<LoginThrottle>();
 builder.Services.AddScoped<RegistrationService>();
-builder.Services.AddHttpClient<UsersClient>(http => http.BaseAddress = new Uri("http://users"));
+builder.AddSagas();
+builder.Services.AddSaga<RegistrationSaga>();
+builder.Services.AddSagaStep<AccountStep>();
+builder.AddBus("messaging", "auth", bus =>
+{
+    bus.AddSagaOrchestrator();
+    bus.AddSagaSteps();
+});
+builder.AddOutboxRelay();
 
 // The auth service checks its own tokens (logout) against the keys it holds, not over HTTP.
 builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

@@ -42,6 +42,9 @@ internal sealed class MyWorkspacesConsumer(NpgsqlDataSource db, KafkaSettings se
             WorkspaceMembershipEvents.WorkspaceArchivedType => message.Read<WorkspaceArchived>() is var m
                 ? ("UPDATE my_workspaces SET archived = true, version = $2 WHERE workspace_id = $1", [m.WorkspaceId, m.Version])
                 : default,
+            WorkspaceMembershipEvents.WorkspacePurgedType => message.Read<WorkspacePurged>() is var m
+                ? ("DELETE FROM my_workspaces WHERE workspace_id = $1", [m.WorkspaceId])
+                : default,
             _ => default((string, object[])),
         };
         if (sql is null)

@@ -1,6 +1,9 @@
 using Npgsql;
+using Platform.Messaging.Bus;
 using Platform.Messaging.Kafka;
+using Platform.Messaging.Outbox;
 using Platform.Postgres;
+using Platform.Sagas;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Health;
@@ -12,6 +15,10 @@ builder.AddNpgsqlDataSource("usersdb");
 builder.AddRedisClient("cache");
 builder.AddKafkaClient("kafka");
 builder.Services.AddHostedService<MyWorkspacesConsumer>();
+builder.AddSagas();
+builder.Services.AddSagaStep<ProfileStep>();
+builder.AddBus("messaging", "users", bus => bus.AddSagaSteps());
+builder.AddOutboxRelay();
 
 var app = builder.Build();
 await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), UsersSchema.Migrations);

@@ -1,5 +1,7 @@
 using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
 using Platform.Postgres;
+using Platform.Sagas;
 
 namespace Platform.Users;
 
@@ -28,5 +30,6 @@ internal static class UsersSchema
           PRIMARY KEY (user_id, workspace_id));
         CREATE INDEX my_workspaces_workspace ON my_workspaces (workspace_id);
         """ + TenantTransaction.IsolateTableSql("my_workspaces"),
+        OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
     ];
 }

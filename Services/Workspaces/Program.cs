@@ -2,14 +2,17 @@ using Npgsql;
 using Platform.Caching;
 using Platform.EventStore;
 using Platform.Messaging.Kafka;
+using Platform.Messaging.Bus;
 using Platform.Messaging.Outbox;
 using Platform.Postgres;
+using Platform.Sagas;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Health;
 using Platform.Workspaces;
 using Platform.Workspaces.Api;
 using Platform.Workspaces.Domain;
+using Platform.Workspaces.Provisioning;
 using Platform.Workspaces.ReadModels;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,8 +24,20 @@ builder.AddKafkaClient("kafka");
 builder.Services.AddEventStore(WorkspaceEventTypes.Register, o => o.SnapshotEvery = builder.Configuration.GetValue("Workspaces:SnapshotEvery", 100))
     .AddInlineProjection<WorkspaceDetailsProjection>()
     .AddAsyncProjection<RecordsProjection>();
-builder.Services.AddSingleton(new OutboxRelayOptions());
-builder.Services.AddHostedService<OutboxRelay>();
+builder.AddSagas();
+builder.Services.AddSaga<WorkspaceProvisioningSaga>();
+builder.Services.AddSagaStep<RegistrationWorkspaceStep>();
+builder.Services.AddSagaStep<ProvisioningWorkspaceStep>();
+builder.Services.AddSagaStep<TablesStep>();
+builder.Services.AddSagaStep<RecordsStep>();
+builder.Services.AddSagaStep<MembersStep>();
+builder.Services.AddSingleton<ProvisioningEndpoints>();
+builder.AddBus("messaging", "workspaces", bus =>
+{
+    bus.AddSagaOrchestrator();
+    bus.AddSagaSteps();
+});
+builder.AddOutboxRelay();
 builder.Services.AddMemoryCache();
 builder.Services.AddSingleton(new TwoLevelCacheOptions());
 builder.Services.AddSingleton<TwoLevelCache>();

@@ -1,6 +1,8 @@
 using Platform.EventStore;
 using Platform.Messaging.Outbox;
+using Platform.Messaging.Inbox;
 using Platform.Postgres;
+using Platform.Sagas;
 
 namespace Platform.Workspaces;
 
@@ -41,5 +43,6 @@ internal static class WorkspacesSchema
         + TenantTransaction.IsolateTableSql("workspaces_view")
         + TenantTransaction.IsolateTableSql("workspace_members")
         + TenantTransaction.IsolateTableSql("records_view"),
+        OutboxSchema.SchedulingSql + Inbox.Sql + SagaSchema.Sql,
     ];
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Platform.Messaging.Outbox;
 
 namespace Platform.Messaging.Kafka;
 
@@ -37,7 +38,7 @@ public sealed record KafkaSettings(string BootstrapServers)
 
 public static class KafkaClientExtensions
 {
-    /// <summary>Kafka settings, one shared idempotent producer, and a readiness check that asks the cluster for metadata.</summary>
+    /// <summary>Kafka settings, one shared idempotent producer (also the outbox's Kafka transport), and a readiness check that asks the cluster for metadata.</summary>
     public static IHostApplicationBuilder AddKafkaClient(this IHostApplicationBuilder builder, string connectionName)
     {
         KafkaNative.Bind();
@@ -46,6 +47,7 @@ public static class KafkaClientExtensions
         var settings = new KafkaSettings(bootstrap);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(_ => new ProducerBuilder<string, byte[]>(settings.Producer()).Build());
+        builder.Services.AddSingleton<IOutboxTransport, KafkaOutboxTransport>();
         // One admin client for the life of the service (the registration's factory runs on every health check).
         builder.Services.AddSingleton(_ => new AdminClientBuilder(new AdminClientConfig { BootstrapServers = settings.BootstrapServers, SocketTimeoutMs = 2_000 }).Build());
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName, sp => new KafkaHealthCheck(sp.GetRequiredService<IAdminClient>()), HealthStatus.Unhealthy, null, TimeSpan.FromSeconds(3)));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -23,19 +22,16 @@ public sealed class OutboxRelayOptions
 }
 
 /// <summary>
-/// Publishes committed outbox messages to Kafka (key = aggregate id) and marks them delivered. A relay leases a lane
+/// Delivers committed outbox messages through their transport (Kafka, key = aggregate id; or the bus) and marks them
+/// delivered; it also releases scheduled messages when they are due. A relay leases a lane
 /// with a transaction-scoped advisory lock, so any number of relays can run and messages of one key are sent by one
 /// relay, in order. Crashing mid-batch rolls the lease back: the batch is sent again (at-least-once; consumers dedupe).
 /// </summary>
-public sealed class OutboxRelay(NpgsqlDataSource db, IProducer<string, byte[]> producer, OutboxRelayOptions options, TimeProvider clock, ILogger<OutboxRelay> logger) : BackgroundService
+public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTransport> transports, OutboxRelayOptions options, TimeProvider clock, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int LaneLockClass = 7235012;
 
-    private static readonly HashSet<ErrorCode> Permanent =
-    [
-        ErrorCode.MsgSizeTooLarge, ErrorCode.InvalidMsg, ErrorCode.InvalidMsgSize,
-        ErrorCode.RecordListTooLarge, ErrorCode.TopicException, ErrorCode.TopicAuthorizationFailed, ErrorCode.Local_InvalidArg,
-    ];
+    private readonly Dictionary<string, IOutboxTransport> _transports = transports.ToDictionary(t => t.Name);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -95,6 +91,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IProducer<string, byte[]> p
     /// <summary>One pass over every lane with due messages; returns how many messages were settled (delivered or dead).</summary>
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
     {
+        await ReleaseDueAsync(cancellationToken);
         var lanes = new List<int>();
         await using (var select = db.CreateCommand("SELECT DISTINCT lane FROM outbox_messages WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()"))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
@@ -175,21 +172,21 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IProducer<string, byte[]> p
     {
         await using var select = new NpgsqlCommand(
             """
-            SELECT sequence, topic, key, payload, headers, attempts, next_attempt_at <= now()
+            SELECT sequence, transport, topic, key, type, payload, headers, attempts, next_attempt_at <= now()
             FROM outbox_messages WHERE lane = $1 AND delivered_at IS NULL AND dead_at IS NULL
             ORDER BY sequence LIMIT $2
             """, connection, transaction) { Parameters = { new() { Value = lane }, new() { Value = options.BatchSize } } };
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         var batch = new List<PendingMessage>();
-        while (await reader.ReadAsync(cancellationToken) && reader.GetBoolean(6))
+        while (await reader.ReadAsync(cancellationToken) && reader.GetBoolean(8))
         {
-            batch.Add(new PendingMessage(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (byte[])reader[3], reader.GetString(4), reader.GetInt32(5)));
+            batch.Add(new PendingMessage(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), (byte[])reader[5], reader.GetString(6), reader.GetInt32(7)));
         }
 
         return batch; // stops at the first message still backing off: nothing overtakes it
     }
 
-    private async Task<(bool Permanent, string Reason)?> SendAsync(PendingMessage message, CancellationToken cancellationToken)
+    private async Task<DeliveryFailure?> SendAsync(PendingMessage message, CancellationToken cancellationToken)
     {
         Dictionary<string, string> headers;
         try
@@ -198,27 +195,38 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IProducer<string, byte[]> p
         }
         catch (JsonException e)
         {
-            return (true, "Unreadable headers: " + e.Message);
+            return new DeliveryFailure(true, "Unreadable headers: " + e.Message);
+        }
+
+        if (!_transports.TryGetValue(message.Transport, out var transport))
+        {
+            return new DeliveryFailure(true, $"This service has no '{message.Transport}' transport.");
         }
 
         using var activity = MessagingTelemetry.Start($"{message.Topic} publish", ActivityKind.Producer, headers.GetValueOrDefault(MessageHeaders.TraceParent));
-        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.system", message.Transport == OutboxTransports.Kafka ? "kafka" : "rabbitmq");
         activity?.SetTag("messaging.destination.name", message.Topic);
-        try
+        var failure = await transport.SendAsync(new OutboxEnvelope(message.Topic, message.Key, message.Type, message.Payload, headers), cancellationToken);
+        if (failure is { } f)
         {
-            await producer.ProduceAsync(message.Topic, new Message<string, byte[]> { Key = message.Key, Value = message.Payload, Headers = MessageHeaders.ToKafka(headers) }, cancellationToken);
-            return null;
+            activity?.SetStatus(ActivityStatusCode.Error, f.Reason);
         }
-        catch (ProduceException<string, byte[]> e)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Error.Reason);
-            return (Permanent.Contains(e.Error.Code), $"{e.Error.Code}: {e.Error.Reason}");
-        }
-        catch (KafkaException e)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Error.Reason);
-            return (false, $"{e.Error.Code}: {e.Error.Reason}");
-        }
+
+        return failure;
+    }
+
+    /// <summary>Moves scheduled messages that are due into the outbox (atomically: each is moved once, by one relay).</summary>
+    private async Task<int> ReleaseDueAsync(CancellationToken cancellationToken)
+    {
+        await using var release = db.CreateCommand(
+            """
+            WITH due AS (
+              DELETE FROM outbox_scheduled WHERE id IN (SELECT id FROM outbox_scheduled WHERE due_at <= now() ORDER BY due_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+              RETURNING id, transport, topic, key, type, payload, headers, due_at)
+            INSERT INTO outbox_messages (id, transport, topic, key, type, payload, headers)
+            SELECT id, transport, topic, key, type, payload, headers FROM due ORDER BY due_at
+            """);
+        return await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task DeleteDeliveredAsync(CancellationToken cancellationToken)
@@ -237,5 +245,5 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IProducer<string, byte[]> p
     private static TimeSpan Backoff(int attempt)
         => TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
 
-    private sealed record PendingMessage(long Sequence, string Topic, string Key, byte[] Payload, string Headers, int Attempts);
+    private sealed record PendingMessage(long Sequence, string Transport, string Topic, string Key, string Type, byte[] Payload, string Headers, int Attempts);
 }

@@ -34,4 +34,26 @@ public static class OutboxSchema
           IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'platform_tenant') THEN GRANT INSERT ON outbox_messages TO platform_tenant; END IF;
         END $$;
         """;
+
+    /// <summary>
+    /// The second migration: a transport per message (Kafka or the bus) and the durable schedule, where messages wait
+    /// until they are due (saga timeouts, redeliveries); the relay moves due ones into the outbox.
+    /// </summary>
+    public static readonly string SchedulingSql = """
+        ALTER TABLE outbox_messages ADD COLUMN transport text NOT NULL DEFAULT 'kafka';
+        CREATE TABLE outbox_scheduled (
+          id uuid PRIMARY KEY,
+          due_at timestamptz NOT NULL,
+          transport text NOT NULL,
+          topic text NOT NULL,
+          key text NOT NULL,
+          type text NOT NULL,
+          payload bytea NOT NULL,
+          headers jsonb NOT NULL);
+        CREATE INDEX outbox_scheduled_due ON outbox_scheduled (due_at);
+        CREATE INDEX outbox_scheduled_key ON outbox_scheduled (key);
+        DO $$ BEGIN
+          IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'platform_tenant') THEN GRANT INSERT, DELETE ON outbox_scheduled TO platform_tenant; END IF;
+        END $$;
+        """;
 }

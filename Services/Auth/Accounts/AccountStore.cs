@@ -4,7 +4,7 @@ namespace Platform.Auth.Accounts;
 
 public sealed record Account(Guid Id, Guid TenantId, string Email, string DisplayName, string PasswordHash);
 
-/// <summary>Reads accounts from authdb. Emails are compared in their normalized (trimmed, lower-case) form.</summary>
+/// <summary>Reads active accounts from authdb (an account is active once its registration completed). Emails are compared in their normalized (trimmed, lower-case) form.</summary>
 internal sealed class AccountStore(NpgsqlDataSource db)
 {
     public static string Normalize(string email) => email.Trim().ToLowerInvariant();
@@ -17,7 +17,7 @@ internal sealed class AccountStore(NpgsqlDataSource db)
 
     private async Task<Account?> FindAsync(string condition, object value, CancellationToken cancellationToken)
     {
-        await using var select = db.CreateCommand($"SELECT id, tenant_id, email, display_name, password_hash FROM accounts WHERE {condition}");
+        await using var select = db.CreateCommand($"SELECT id, tenant_id, email, display_name, password_hash FROM accounts WHERE active AND {condition}");
         select.Parameters.Add(new() { Value = value });
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Platform.Auth.Registration;
 using Platform.Auth.Tokens;
+using Platform.Sagas;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Problems;
 
@@ -34,7 +35,7 @@ internal static class AuthEndpoints
         }));
     }
 
-    private static async Task<IResult> RegisterAsync(RegisterRequest request, RegistrationService registrations, CancellationToken cancellationToken)
+    private static async Task<IResult> RegisterAsync(RegisterRequest request, RegistrationService registrations, HttpRequest http, SagaOptions sagas, CancellationToken cancellationToken)
     {
         var errors = AuthValidation.Validate(request);
         if (errors.Count > 0)
@@ -42,7 +43,7 @@ internal static class AuthEndpoints
             return Problem.Validation(errors);
         }
 
-        var registration = await registrations.RegisterAsync(request.Email!, request.Password!, request.DisplayName!.Trim(), request.Organization?.Trim(), cancellationToken);
+        var registration = await registrations.RegisterAsync(request.Email!, request.Password!, request.DisplayName!.Trim(), request.Organization?.Trim(), SagaFaults.From(http, sagas), cancellationToken);
         return registration is null
             ? Problem.Conflict("An account with this email already exists.")
             : Results.Accepted($"/api/auth/registrations/{registration.RegistrationId}", registration);

@@ -9,6 +9,19 @@ namespace Platform.Workspaces.Api;
 /// <summary>The integration events a workspace change publishes (through the outbox) for other services.</summary>
 internal static class MembershipMessages
 {
+    /// <summary>Queues the integration events of the stream's pending changes in its session.</summary>
+    public static void PublishPending(EventSession session, EventStream<Workspace> stream)
+    {
+        var version = stream.Version;
+        foreach (var change in stream.PendingEvents)
+        {
+            foreach (var message in For(stream.Aggregate, session.Metadata, ++version, change))
+            {
+                session.Publish(message);
+            }
+        }
+    }
+
     public static IEnumerable<OutboxMessage> For(Workspace workspace, EventMetadata metadata, long version, object change)
     {
         var id = workspace.Id;

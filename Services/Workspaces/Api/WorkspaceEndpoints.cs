@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Platform.ServiceDefaults.Problems;
 using Platform.Workspaces.Domain;
+using Platform.Workspaces.Provisioning;
 using Platform.Workspaces.ReadModels;
 
 namespace Platform.Workspaces.Api;
@@ -13,7 +14,13 @@ internal static class WorkspaceEndpoints
     public static void MapWorkspaceEndpoints(this WebApplication app)
     {
         var api = app.MapGroup("/api/workspaces").RequireAuthorization();
-        api.MapPost("", (CreateWorkspaceRequest body, ClaimsPrincipal user, WorkspaceWriter writer, CancellationToken ct) => writer.CreateAsync(user, body.Name, ct));
+        api.MapPost("", (CreateWorkspaceRequest body, ClaimsPrincipal user, HttpRequest request, WorkspaceWriter writer, ProvisioningEndpoints provisioning, CancellationToken ct) => body switch
+        {
+            { Template: { } template } => provisioning.StartAsync(user, body.Name, template, body.Members, request, ct),
+            { Members.Count: > 0 } => Task.FromResult(Problem.Validation(new Dictionary<string, string[]> { ["members"] = ["Members are given together with a template."] })),
+            _ => writer.CreateAsync(user, body.Name, ct),
+        });
+        ProvisioningEndpoints.Map(app);
         api.MapGet("", ListAsync);
         api.MapGet("/{id:guid}", GetAsync);
         api.MapGet("/{id:guid}/history", HistoryAsync);

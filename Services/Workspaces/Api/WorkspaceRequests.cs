@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Platform.Workspaces.Domain;
+using Platform.Workspaces.Provisioning;
 
 namespace Platform.Workspaces.Api;
 
-public sealed record CreateWorkspaceRequest(string? Name);
+/// <summary>Without a template the workspace is created at once (201); with one it is provisioned by a saga (202).</summary>
+public sealed record CreateWorkspaceRequest(string? Name, string? Template, IReadOnlyList<MemberRequest>? Members);
 
 public sealed record RenameWorkspaceRequest(string? Name);
 

@@ -105,15 +105,7 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
 
     private async Task<IResult?> SaveAsync(EventSession session, EventStream<Workspace> stream, Func<IResult> respond, IResult? onConflict, CancellationToken cancellationToken)
     {
-        var version = stream.Version;
-        foreach (var change in stream.PendingEvents)
-        {
-            foreach (var message in MembershipMessages.For(stream.Aggregate, session.Metadata, ++version, change))
-            {
-                session.Publish(message);
-            }
-        }
-
+        MembershipMessages.PublishPending(session, stream);
         try
         {
             await session.SaveChangesAsync(cancellationToken);

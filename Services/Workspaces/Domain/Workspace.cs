@@ -45,6 +45,7 @@ public sealed class Workspace : IAggregate
             case MemberRoleChanged e: Members[e.UserId] = e.Role; break;
             case MemberRemoved e: Members.Remove(e.UserId); break;
             case TableCreated e: Tables[e.TableId] = new TableSchema(e.Name, e.Fields); break;
+            case TableRemoved e: Tables.Remove(e.TableId); break;
             case RecordCreated e: Records[e.RecordId] = e.TableId; break;
             case RecordDeleted e: Records.Remove(e.RecordId); break;
             case RecordUpdated: break;
@@ -120,6 +121,17 @@ public sealed class Workspace : IAggregate
         return Tables.Values.Any(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
             ? Decision.Reject(409, "A table with that name exists.")
             : Decision.Accept(new TableCreated(tableId, name!, fields.Select(f => f!).ToList()));
+    }
+
+    /// <summary>Only an empty table can go (its records are deleted first, each with its own event).</summary>
+    public Decision RemoveTable(Guid tableId)
+    {
+        if (!Tables.ContainsKey(tableId))
+        {
+            return Decision.Reject(404, "There is no such table.");
+        }
+
+        return Records.ContainsValue(tableId) ? Decision.Reject(409, "The table still has records.") : Decision.Accept(new TableRemoved(tableId));
     }
 
     public Decision CreateRecord(Guid tableId, Guid recordId, IReadOnlyDictionary<string, JsonElement>? values)

@@ -21,6 +21,8 @@ public sealed record FieldDefinition(string Name, string Type, bool Required);
 /// <summary>v2: typed fields. v1 had <c>columns</c>, a list of names that were all optional text.</summary>
 public sealed record TableCreated(Guid TableId, string Name, IReadOnlyList<FieldDefinition> Fields);
 
+public sealed record TableRemoved(Guid TableId);
+
 public sealed record RecordCreated(Guid TableId, Guid RecordId, IReadOnlyDictionary<string, JsonElement> Values);
 
 /// <summary>Only the fields that changed; a JSON null clears an optional field.</summary>
@@ -39,6 +41,7 @@ public static class WorkspaceEventTypes
         .Register<MemberRoleChanged>("member-role-changed")
         .Register<TableCreated>("table-created", schemaVersion: 2)
         .Upcast("table-created", fromVersion: 1, TableCreatedV1ToV2)
+        .Register<TableRemoved>("table-removed")
         .Register<RecordCreated>("record-created")
         .Register<RecordUpdated>("record-updated")
         .Register<RecordDeleted>("record-deleted");

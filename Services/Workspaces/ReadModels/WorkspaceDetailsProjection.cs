@@ -27,6 +27,8 @@ internal sealed class WorkspaceDetailsProjection : IInlineProjection
                 MemberRemoved m => ("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2", [e.StreamId, m.UserId]),
                 TableCreated t => ("UPDATE workspaces_view SET tables = tables || jsonb_build_array($2::jsonb) WHERE id = $1",
                     [e.StreamId, JsonSerializer.Serialize(new TableView(t.TableId, t.Name, t.Fields), JsonSerializerOptions.Web)]),
+                TableRemoved t => ("UPDATE workspaces_view SET tables = (SELECT coalesce(jsonb_agg(t ORDER BY n), '[]') FROM jsonb_array_elements(tables) WITH ORDINALITY AS e(t, n) WHERE t->>'id' <> $2) WHERE id = $1",
+                    [e.StreamId, t.TableId.ToString()]),
                 _ => ((string?)null, Array.Empty<object>()),
             };
             if (sql is not null)

@@ -1,0 +1,107 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.Messaging.Bus;
+using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
+using Platform.ServiceDefaults.Correlation;
+
+namespace Platform.Sagas;
+
+/// <summary>
+/// Starts sagas and moves them on as their steps answer. Each answer is one transaction: the inbox record, the saga's
+/// new state (optimistically: a concurrent answer makes this one retry), the commands and timeouts it sends (outbox),
+/// and the completion or failure hook. A duplicate answer, or one that no longer fits, changes nothing.
+/// </summary>
+public sealed class SagaOrchestrator(IEnumerable<SagaDefinition> sagas, NpgsqlDataSource db, BusSettings bus, SagaOptions options, TimeProvider clock, ILogger<SagaOrchestrator> logger)
+    : IConsumer<SagaStepCompleted>, IConsumer<SagaStepFailed>, IConsumer<SagaStepCompensated>, IConsumer<SagaStepTimedOut>
+{
+    private readonly Dictionary<string, SagaDefinition> _sagas = sagas.ToDictionary(s => s.Name);
+
+    /// <summary>Starts a saga in the caller's transaction: it exists, and its first step is sent, exactly when that transaction commits.</summary>
+    public static async Task StartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SagaDefinition saga, Guid id, System.Text.Json.Nodes.JsonObject data,
+        IReadOnlyDictionary<string, string>? faults, BusSettings bus, SagaOptions options, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var start = SagaMachine.Start(saga, id, data, faults);
+        await SagaStore.InsertAsync(connection, transaction, start.Next, cancellationToken);
+        await Outbox.WriteAsync(connection, transaction, Messages(saga, start, bus, options, clock), cancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<SagaStepCompleted> context) => HandleAsync(context, context.Message, context.Message.SagaId, context.Message.Saga);
+
+    public Task Consume(ConsumeContext<SagaStepFailed> context) => HandleAsync(context, context.Message, context.Message.SagaId, context.Message.Saga);
+
+    public Task Consume(ConsumeContext<SagaStepCompensated> context) => HandleAsync(context, context.Message, context.Message.SagaId, context.Message.Saga);
+
+    public Task Consume(ConsumeContext<SagaStepTimedOut> context) => HandleAsync(context, context.Message, context.Message.SagaId, context.Message.Saga);
+
+    private async Task HandleAsync(ConsumeContext context, object message, Guid sagaId, string sagaName)
+    {
+        if (!_sagas.TryGetValue(sagaName, out var saga))
+        {
+            throw new PermanentMessageException($"This service does not orchestrate '{sagaName}' sagas.");
+        }
+
+        var ct = context.CancellationToken;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (!await Inbox.TryRecordAsync(connection, transaction, $"saga.{saga.Name}", context.MessageId ?? throw new PermanentMessageException("No message id."), ct))
+        {
+            return;
+        }
+
+        var state = await SagaStore.FindAsync(connection, transaction, sagaId, ct);
+        var decision = state is null ? null : SagaMachine.Decide(saga, state, message, options.StepTimeout);
+        if (state is not null && decision is not null)
+        {
+            await SagaStore.UpdateAsync(connection, transaction, decision.Next, state.Version, ct);
+            await CancelTimeoutsAsync(connection, transaction, sagaId, ct);
+            var outbox = Messages(saga, decision, bus, options, clock);
+            var hook = new SagaContext(sagaId, decision.Next.Data, decision.Next.Error, connection, transaction, outbox);
+            if (decision.Next.Status != state.Status && decision.Next.Status == SagaStatus.Completed)
+            {
+                await saga.OnCompletedAsync(hook, ct);
+            }
+            else if (decision.Next.Status != state.Status && decision.Next.Status == SagaStatus.Failed)
+            {
+                await saga.OnFailedAsync(hook, ct);
+            }
+
+            await Outbox.WriteAsync(connection, transaction, outbox, ct);
+            logger.LogInformation("Saga {Saga} {SagaId}: {Message} -> {Status} at {Step}", saga.Name, sagaId, message.GetType().Name, decision.Next.Status, saga.Steps[decision.Next.Step].Name);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    // The step answered (or the saga moved on): its timeout, still waiting in the schedule, is dropped.
+    private async Task CancelTimeoutsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid sagaId, CancellationToken cancellationToken)
+    {
+        await using var cancel = Platform.Postgres.Sql.Command(connection, transaction,
+            "DELETE FROM outbox_scheduled WHERE key = $1 AND topic = $2 AND type = $3", sagaId.ToString(), bus.Queue, OutboxMessage.BusMessageType(typeof(SagaStepTimedOut)));
+        await cancel.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static List<OutboxMessage> Messages(SagaDefinition saga, SagaDecision decision, BusSettings bus, SagaOptions options, TimeProvider clock)
+    {
+        var state = decision.Next;
+        var key = state.Id.ToString();
+        var data = state.Data.ToJsonString();
+        var messages = new List<OutboxMessage>();
+        foreach (var command in decision.Commands)
+        {
+            var queue = saga.Steps.Single(s => s.Name == command.Step).Queue;
+            messages.Add(command.Kind switch
+            {
+                SagaCommandKind.Execute => OutboxMessage.Send(queue, key,
+                    new ExecuteSagaStep(state.Id, saga.Name, command.Step, command.Attempt, data, bus.Queue, state.Faults?.GetValueOrDefault(command.Step)), CorrelationId.Current),
+                SagaCommandKind.Compensate => OutboxMessage.Send(queue, key,
+                    new CompensateSagaStep(state.Id, saga.Name, command.Step, command.Attempt, data, bus.Queue), CorrelationId.Current),
+                _ => OutboxMessage.Send(bus.Queue, key, new SagaStepTimedOut(state.Id, saga.Name, command.Step, command.Attempt), CorrelationId.Current)
+                    with { DueAt = clock.GetUtcNow() + options.StepTimeout },
+            });
+        }
+
+        return messages;
+    }
+}

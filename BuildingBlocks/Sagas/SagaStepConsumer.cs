@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.Messaging.Bus;
+using Platform.Messaging.Outbox;
+using Platform.Postgres;
+
+namespace Platform.Sagas;
+
+/// <summary>
+/// Hands step commands to this service's <see cref="ISagaStepHandler"/>s. A step's business failure is answered with
+/// <see cref="SagaStepFailed"/> (recorded in the step ledger in the same transaction); anything else is left to the
+/// bus's retries and redeliveries. When fault injection is allowed (tests only), a command can carry a fault for its
+/// step: <c>fail</c> answers failed, <c>hang</c> never answers, <c>throw-until:&lt;unix ms&gt;</c> throws until then.
+/// </summary>
+public sealed class SagaStepConsumer(IEnumerable<ISagaStepHandler> handlers, NpgsqlDataSource db, SagaOptions options, TimeProvider clock, ILogger<SagaStepConsumer> logger)
+    : IConsumer<ExecuteSagaStep>, IConsumer<CompensateSagaStep>
+{
+    private readonly Dictionary<(string, string), ISagaStepHandler> _handlers = handlers.ToDictionary(h => (h.Saga, h.StepName));
+
+    public async Task Consume(ConsumeContext<ExecuteSagaStep> context)
+    {
+        var command = context.Message;
+        var (handler, step) = Resolve(context, command.SagaId, command.Saga, command.Step, command.Data, command.ReplyTo);
+        if (options.AllowFaultInjection && command.Fault is { } fault)
+        {
+            if (fault == "hang")
+            {
+                logger.LogWarning("Injected fault: step {Saga}/{Step} of {SagaId} does not answer.", command.Saga, command.Step, command.SagaId);
+                return;
+            }
+
+            if (fault == "fail")
+            {
+                await FailAsync(step, "Injected failure.", context.CancellationToken);
+                return;
+            }
+
+            if (fault.StartsWith("throw-until:", StringComparison.Ordinal)
+                && long.Parse(fault["throw-until:".Length..], CultureInfo.InvariantCulture) > clock.GetUtcNow().ToUnixTimeMilliseconds())
+            {
+                throw new InvalidOperationException($"Injected fault: step {command.Saga}/{command.Step} throws.");
+            }
+        }
+
+        try
+        {
+            await handler.ExecuteAsync(step, context.CancellationToken);
+        }
+        catch (SagaStepFailedException e)
+        {
+            await FailAsync(step, e.Message, context.CancellationToken);
+        }
+    }
+
+    public Task Consume(ConsumeContext<CompensateSagaStep> context)
+    {
+        var command = context.Message;
+        var (handler, step) = Resolve(context, command.SagaId, command.Saga, command.Step, command.Data, command.ReplyTo);
+        return handler.CompensateAsync(step, context.CancellationToken);
+    }
+
+    private (ISagaStepHandler Handler, SagaStep Step) Resolve(ConsumeContext context, Guid sagaId, string saga, string name, string data, string replyTo)
+    {
+        if (!_handlers.TryGetValue((saga, name), out var handler))
+        {
+            throw new PermanentMessageException($"This service has no handler for step {saga}/{name}.");
+        }
+
+        var values = JsonNode.Parse(data) as JsonObject ?? throw new PermanentMessageException("The saga's data is not a JSON object.");
+        return (handler, new SagaStep(sagaId, saga, name, context.MessageId ?? throw new PermanentMessageException("No message id."), values, replyTo));
+    }
+
+    // The ledger says "failed" (so a redelivered command does not run the step after all) and the reply goes out with it.
+    private async Task FailAsync(SagaStep step, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var record = Sql.Command(connection, transaction,
+            "INSERT INTO saga_steps (saga_id, step, state) VALUES ($1, $2, 'failed') ON CONFLICT (saga_id, step) DO NOTHING", step.SagaId, step.Name);
+        if (await record.ExecuteNonQueryAsync(cancellationToken) == 1)
+        {
+            await Outbox.WriteAsync(connection, transaction, [step.Failed(reason)], cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogWarning("Step {Saga}/{Step} of {SagaId} failed: {Reason}", step.Saga, step.Name, step.SagaId, reason);
+    }
+}

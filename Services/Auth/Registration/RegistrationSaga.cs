@@ -1,0 +1,117 @@
+using Npgsql;
+using Platform.Postgres;
+using Platform.Sagas;
+
+namespace Platform.Auth.Registration;
+
+/// <summary>
+/// Registration, orchestrated from the auth service: the tenant and credentials (auth), the profile (users), the
+/// default workspace (workspaces). The account can log in only once all three exist; a failure or a silent step
+/// compensates what was done, in reverse order, and the registration ends failed with the reason.
+/// </summary>
+internal sealed class RegistrationSaga : SagaDefinition
+{
+    public const string SagaName = "registration";
+
+    public override string Name => SagaName;
+
+    public override IReadOnlyList<SagaStepDefinition> Steps { get; } =
+    [
+        new("account", "auth"),
+        new("profile", "users"),
+        new("workspace", "workspaces"),
+    ];
+
+    public override async Task OnCompletedAsync(SagaContext saga, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(saga.Connection, saga.Transaction)
+        {
+            BatchCommands =
+            {
+                Sql.BatchCommand("UPDATE accounts SET active = true WHERE id = $1", saga.Data["userId"]!.GetValue<Guid>()),
+                Sql.BatchCommand("UPDATE registrations SET status = 'completed', workspace_id = $2, password_hash = NULL, updated_at = now() WHERE id = $1",
+                    saga.SagaId, saga.Data["workspaceId"]!.GetValue<Guid>()),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override async Task OnFailedAsync(SagaContext saga, CancellationToken cancellationToken)
+    {
+        await using var update = Sql.Command(saga.Connection, saga.Transaction,
+            "UPDATE registrations SET status = 'failed', error = $2, password_hash = NULL, updated_at = now() WHERE id = $1", saga.SagaId, saga.Error ?? "Failed.");
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>The registration's first step: the tenant and an inactive account (activated when the saga completes).</summary>
+internal sealed class AccountStep(NpgsqlDataSource db) : ISagaStepHandler
+{
+    public string Saga => RegistrationSaga.SagaName;
+
+    public string StepName => "account";
+
+    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
+        {
+            return;
+        }
+
+        var email = command.Get<string>("email");
+        var displayName = command.Get<string>("displayName");
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                Sql.BatchCommand("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, now())",
+                    command.Get<Guid>("tenantId"), command.Find<string>("organization") ?? $"{displayName}'s organization"),
+                Sql.BatchCommand(
+                    """
+                    INSERT INTO accounts (id, tenant_id, email, email_normalized, password_hash, display_name, created_at, active)
+                    SELECT $1, $2, $3, $4, password_hash, $5, now(), false FROM registrations WHERE id = $6 AND password_hash IS NOT NULL
+                    """,
+                    command.Get<Guid>("userId"), command.Get<Guid>("tenantId"), email, Accounts.AccountStore.Normalize(email), displayName, command.SagaId),
+            },
+        };
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new SagaStepFailedException("An account with this email already exists.");
+        }
+
+        if (batch.BatchCommands[1].RecordsAffected != 1)
+        {
+            throw new SagaStepFailedException("The registration's credentials are gone.");
+        }
+
+        await Messaging.Outbox.Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    Sql.BatchCommand("DELETE FROM accounts WHERE id = $1", command.Get<Guid>("userId")),
+                    Sql.BatchCommand("DELETE FROM tenants WHERE id = $1", command.Get<Guid>("tenantId")),
+                },
+            };
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await Messaging.Outbox.Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
