@@ -21,10 +21,14 @@ public sealed class TenantTransaction : IAsyncDisposable
 
     public NpgsqlTransaction Transaction { get; }
 
-    /// <summary>SQL that creates the role (idempotent), for a service's first migration.</summary>
+    /// <summary>
+    /// SQL that creates the role (idempotent), for a service's first migration. Roles belong to the whole server, and
+    /// services migrate their databases at the same time: the one that loses the race finds the role made.
+    /// </summary>
     public const string CreateRoleSql = $"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Role}') THEN CREATE ROLE {Role} NOLOGIN; END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
         END $$;
         """;
 

@@ -45,8 +45,12 @@ public sealed class SagaOrchestrator(IEnumerable<SagaDefinition> sagas, NpgsqlDa
         var ct = context.CancellationToken;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (!await Inbox.TryRecordAsync(connection, transaction, $"saga.{saga.Name}", context.MessageId ?? throw new PermanentMessageException("No message id."), ct))
+        var inbox = $"saga.{saga.Name}";
+        var messageId = context.MessageId ?? throw new PermanentMessageException("No message id.");
+        if (!await Inbox.TryRecordAsync(connection, transaction, inbox, messageId, ct))
         {
+            await transaction.RollbackAsync(ct);
+            await Inbox.CountDuplicateAsync(db, inbox, messageId, ct);
             return;
         }
 

@@ -38,6 +38,14 @@ public sealed class SagaStep(Guid sagaId, string saga, string step, Guid message
 
     public JsonObject Data { get; } = data;
 
+    public Guid MessageId { get; } = messageId;
+
+    /// <summary>The consumer name this step's messages are recorded under in the inbox.</summary>
+    public string InboxName => $"saga-step.{Saga}.{Name}";
+
+    /// <summary>Set when <see cref="ClaimAsync"/> found this very message already applied.</summary>
+    public bool Duplicate { get; private set; }
+
     /// <summary>
     /// An id that is the same every time this saga asks for <paramref name="name"/>: what a step creates can be found
     /// again by its compensation, even when the step's answer never reached the orchestrator.
@@ -60,8 +68,9 @@ public sealed class SagaStep(Guid sagaId, string saga, string step, Guid message
     /// </summary>
     public async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        if (!await Inbox.TryRecordAsync(connection, transaction, $"saga-step.{Saga}.{Name}", messageId, cancellationToken))
+        if (!await Inbox.TryRecordAsync(connection, transaction, InboxName, MessageId, cancellationToken))
         {
+            Duplicate = true;
             return false;
         }
 
@@ -99,5 +108,5 @@ public sealed class SagaStep(Guid sagaId, string saga, string step, Guid message
 
     private OutboxMessage Reply<T>(T message)
         where T : class
-        => OutboxMessage.Send(replyTo, SagaId.ToString(), message, CorrelationId.Current, messageId);
+        => OutboxMessage.Send(replyTo, SagaId.ToString(), message, CorrelationId.Current, MessageId);
 }

@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Messaging.Bus;
+using Platform.Messaging.Inbox;
 using Platform.Messaging.Outbox;
 using Platform.Postgres;
 
@@ -13,7 +14,9 @@ namespace Platform.Sagas;
 /// Hands step commands to this service's <see cref="ISagaStepHandler"/>s. A step's business failure is answered with
 /// <see cref="SagaStepFailed"/> (recorded in the step ledger in the same transaction); anything else is left to the
 /// bus's retries and redeliveries. When fault injection is allowed (tests only), a command can carry a fault for its
-/// step: <c>fail</c> answers failed, <c>hang</c> never answers, <c>throw-until:&lt;unix ms&gt;</c> throws until then.
+/// step: <c>fail</c> answers failed, <c>hang</c> never answers, <c>throw-until:&lt;unix ms&gt;</c> throws (a transient
+/// fault: retried, then redelivered) until then, <c>crash-until:&lt;unix ms&gt;</c> throws a permanent fault (straight
+/// to the error queue) until then.
 /// </summary>
 public sealed class SagaStepConsumer(IEnumerable<ISagaStepHandler> handlers, NpgsqlDataSource db, SagaOptions options, TimeProvider clock, ILogger<SagaStepConsumer> logger)
     : IConsumer<ExecuteSagaStep>, IConsumer<CompensateSagaStep>
@@ -38,10 +41,14 @@ public sealed class SagaStepConsumer(IEnumerable<ISagaStepHandler> handlers, Npg
                 return;
             }
 
-            if (fault.StartsWith("throw-until:", StringComparison.Ordinal)
-                && long.Parse(fault["throw-until:".Length..], CultureInfo.InvariantCulture) > clock.GetUtcNow().ToUnixTimeMilliseconds())
+            if (Until(fault, "throw-until:"))
             {
                 throw new InvalidOperationException($"Injected fault: step {command.Saga}/{command.Step} throws.");
+            }
+
+            if (Until(fault, "crash-until:"))
+            {
+                throw new PermanentMessageException($"Injected fault: step {command.Saga}/{command.Step} cannot process this message.");
             }
         }
 
@@ -53,14 +60,24 @@ public sealed class SagaStepConsumer(IEnumerable<ISagaStepHandler> handlers, Npg
         {
             await FailAsync(step, e.Message, context.CancellationToken);
         }
+
+        await CountIfDuplicateAsync(step, context.CancellationToken);
     }
 
-    public Task Consume(ConsumeContext<CompensateSagaStep> context)
+    public async Task Consume(ConsumeContext<CompensateSagaStep> context)
     {
         var command = context.Message;
         var (handler, step) = Resolve(context, command.SagaId, command.Saga, command.Step, command.Data, command.ReplyTo);
-        return handler.CompensateAsync(step, context.CancellationToken);
+        await handler.CompensateAsync(step, context.CancellationToken);
+        await CountIfDuplicateAsync(step, context.CancellationToken);
     }
+
+    private Task CountIfDuplicateAsync(SagaStep step, CancellationToken cancellationToken)
+        => step.Duplicate ? Inbox.CountDuplicateAsync(db, step.InboxName, step.MessageId, cancellationToken) : Task.CompletedTask;
+
+    private bool Until(string fault, string prefix)
+        => fault.StartsWith(prefix, StringComparison.Ordinal)
+           && long.TryParse(fault[prefix.Length..], CultureInfo.InvariantCulture, out var until) && until > clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private (ISagaStepHandler Handler, SagaStep Step) Resolve(ConsumeContext context, Guid sagaId, string saga, string name, string data, string replyTo)
     {

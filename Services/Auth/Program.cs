@@ -20,6 +20,7 @@ builder.AddRedisClient("cache");
 builder.Services.AddSingleton<SigningKeys>();
 builder.Services.AddSingleton<TokenService>();
 builder.Services.AddSingleton<AccountStore>();
+builder.Services.AddSingleton<PasswordHashing>();
 builder.Services.AddSingleton<LoginThrottle>();
 builder.Services.AddScoped<RegistrationService>();
 builder.AddSagas();

@@ -30,6 +30,6 @@ internal static class UsersSchema
           PRIMARY KEY (user_id, workspace_id));
         CREATE INDEX my_workspaces_workspace ON my_workspaces (workspace_id);
         """ + TenantTransaction.IsolateTableSql("my_workspaces"),
-        OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        Inbox.DuplicatesSql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
     ];
 }

@@ -91,7 +91,8 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
                 }
                 else
                 {
-                    MessagingTelemetry.Duplicates.Add(1);
+                    await transaction.RollbackAsync(stoppingToken);
+                    await Inbox.Inbox.CountDuplicateAsync(db, Name, messageId, stoppingToken);
                 }
 
                 return;

@@ -218,6 +218,15 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
     /// <summary>Moves scheduled messages that are due into the outbox (atomically: each is moved once, by one relay).</summary>
     private async Task<int> ReleaseDueAsync(CancellationToken cancellationToken)
     {
+        // Looked for first: an INSERT of no rows would still fire the outbox's NOTIFY and wake every relay again.
+        await using (var due = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM outbox_scheduled WHERE due_at <= now())"))
+        {
+            if (!(bool)(await due.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return 0;
+            }
+        }
+
         await using var release = db.CreateCommand(
             """
             WITH due AS (

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Identity;
 using Platform.Auth.Registration;
 using Platform.Auth.Tokens;
 using Platform.Sagas;
@@ -11,11 +10,7 @@ namespace Platform.Auth.Accounts;
 /// <summary>The auth contract of ARCHITECTURE.md: register, registrations, login, refresh, logout, JWKS.</summary>
 internal static class AuthEndpoints
 {
-    private static readonly PasswordHasher<Account> Hasher = new();
     private static readonly string[] SigningAlgorithms = ["RS256"];
-
-    // Verified when the email is unknown, so a miss costs as much time as a wrong password.
-    private static readonly string DecoyHash = Hasher.HashPassword(null!, "decoy-password-for-timing");
 
     public static void MapAuthEndpoints(this WebApplication app)
     {
@@ -54,7 +49,7 @@ internal static class AuthEndpoints
             ? Results.Ok(registration)
             : Problem.NotFound("There is no registration with this id.");
 
-    private static async Task<IResult> LoginAsync(LoginRequest request, AccountStore accounts, LoginThrottle throttle, TokenService tokens, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> LoginAsync(LoginRequest request, AccountStore accounts, PasswordHashing passwords, LoginThrottle throttle, TokenService tokens, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.Password))
         {
@@ -68,8 +63,7 @@ internal static class AuthEndpoints
         }
 
         var account = await accounts.FindByEmailAsync(request.Email, cancellationToken);
-        var verdict = Hasher.VerifyHashedPassword(account!, account?.PasswordHash ?? DecoyHash, request.Password);
-        if (account is null || verdict == PasswordVerificationResult.Failed)
+        if (!await passwords.VerifyAsync(account, request.Password, cancellationToken) || account is null)
         {
             await throttle.RecordFailureAsync(request.Email);
             return Problem.Unauthorized("The email or password is wrong.");

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using Platform.Auth.Accounts;
 using Platform.Messaging.Bus;
@@ -16,10 +15,8 @@ public sealed record RegistrationView(Guid RegistrationId, string Status, Guid? 
 /// registration row (holding the password hash until the account step takes it), the saga's state and its first
 /// command commit together. An email is taken while a registration for it is pending or completed.
 /// </summary>
-internal sealed class RegistrationService(NpgsqlDataSource db, RegistrationSaga saga, BusSettings bus, SagaOptions options, TimeProvider clock)
+internal sealed class RegistrationService(NpgsqlDataSource db, PasswordHashing passwords, RegistrationSaga saga, BusSettings bus, SagaOptions options, TimeProvider clock)
 {
-    private static readonly PasswordHasher<Account> Hasher = new();
-
     /// <summary>Null when the email is already registered (in any letter case) or being registered.</summary>
     public async Task<RegistrationView?> RegisterAsync(string email, string password, string displayName, string? organization,
         IReadOnlyDictionary<string, string>? faults, CancellationToken cancellationToken)
@@ -37,6 +34,7 @@ internal sealed class RegistrationService(NpgsqlDataSource db, RegistrationSaga 
             ["workspaceName"] = $"{displayName}'s workspace",
         };
 
+        var hash = await passwords.HashAsync(password, cancellationToken);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var taken = Sql.Command(connection, transaction, "SELECT EXISTS (SELECT 1 FROM accounts WHERE email_normalized = $1)", normalized))
@@ -51,7 +49,7 @@ internal sealed class RegistrationService(NpgsqlDataSource db, RegistrationSaga 
         {
             await using var insert = Sql.Command(connection, transaction,
                 "INSERT INTO registrations (id, email_normalized, status, password_hash, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $4)",
-                registrationId, normalized, Hasher.HashPassword(null!, password), clock.GetUtcNow());
+                registrationId, normalized, hash, clock.GetUtcNow());
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
