@@ -68,10 +68,8 @@ internal static class MessagingBenchmarks
     private static async Task ProjectionLagAsync(DistributedApplication app, NpgsqlDataSource db)
     {
         using var gateway = app.CreateHttpClient("gateway");
-        var email = $"lag-{Guid.NewGuid():N}@example.com";
-        (await gateway.PostAsJsonAsync("/api/auth/register", new { email, password = "correct horse battery staple", displayName = "Lag" })).EnsureSuccessStatusCode();
-        using var login = await gateway.PostAsJsonAsync("/api/auth/login", new { email, password = "correct horse battery staple" });
-        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        await using var authdb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("authdb"));
+        var token = await Registrations.SignUpAsync(gateway, authdb, $"lag-{Guid.NewGuid():N}@example.com");
         var replicas = new[] { new HttpClient { BaseAddress = app.GetEndpoint("workspaces", replica: 0) }, new HttpClient { BaseAddress = app.GetEndpoint("workspaces", replica: 1) } };
         foreach (var replica in replicas)
         {

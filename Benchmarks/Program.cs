@@ -4,11 +4,12 @@ using Platform.Benchmarks;
 using Platform.Hosting.Testing;
 
 // ./platform bench [suite] [runs]: boots the AppHost's graph once and runs the suites (all, skeleton, eventstore,
-// messaging), each printing its figures next to a baseline measured in the same run.
+// messaging, saga), each printing its figures next to a baseline measured in the same run.
 var suite = args.FirstOrDefault(a => !int.TryParse(a, out _)) ?? "all";
 var runs = args.Select(a => int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : 0).FirstOrDefault(n => n > 0, 100);
 var clock = Stopwatch.StartNew();
-var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway).Assembly, []); // the AppHost assembly
+// The AppHost assembly; the saga suite injects step failures, which only a graph that allows it acts out.
+var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway).Assembly, ["--Sagas:AllowFaultInjection=true"]);
 var app = await builder.BuildAsync();
 await app.StartAsync();
 Console.WriteLine($"graph boot ({app.Instances.Count} processes and databases, test host): {clock.Elapsed.TotalSeconds:0.00} s");
@@ -28,6 +29,11 @@ try
     if (suite is "all" or "messaging")
     {
         await MessagingBenchmarks.RunAsync(app, runs);
+    }
+
+    if (suite is "all" or "saga")
+    {
+        await SagaBenchmarks.RunAsync(app, runs);
     }
 }
 finally

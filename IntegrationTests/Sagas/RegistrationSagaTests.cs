@@ -173,7 +173,9 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
         var location = await platform.RegisterAsync(PlatformClient.NewEmail(), $"profile=crash-until:{until.ToUnixTimeMilliseconds()}");
         var sagaId = SagaTestClient.RegistrationId(location);
         var errors = new BusErrors(await BusSettingsAsync("users"));
-        var messageId = await platform.QueryScalarAsync<string>("authdb", $"SELECT headers->>'message-id' FROM outbox_messages WHERE key = '{sagaId}' AND topic = 'users'");
+        var messageId = await Eventually.ReturnsAsync(
+            () => platform.QueryScalarAsync<object>("authdb", $"SELECT headers->>'message-id' FROM outbox_messages WHERE key = '{sagaId}' AND topic = 'users'"),
+            id => id is string, TimeSpan.FromSeconds(30), "the profile command is sent") as string ?? "";
 
         var parked = await Eventually.ReturnsAsync(() => errors.ListAsync(100, CancellationToken.None), l => l.Any(m => m.MessageId == messageId),
             TimeSpan.FromSeconds(10), "the message reaches the error queue");

@@ -15,6 +15,11 @@ public sealed class BusErrors(BusSettings settings)
     public async Task<IReadOnlyList<BusErrorMessage>> ListAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);
+        if (!await ExistsAsync(connection, cancellationToken))
+        {
+            return [];
+        }
+
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var messages = new List<BusErrorMessage>();
         while (messages.Count < limit && await channel.BasicGetAsync(settings.ErrorQueue, autoAck: false, cancellationToken) is { } result)
@@ -29,6 +34,11 @@ public sealed class BusErrors(BusSettings settings)
     public async Task<bool> ReplayAsync(string messageId, CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);
+        if (!await ExistsAsync(connection, cancellationToken))
+        {
+            return false;
+        }
+
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
         while (await channel.BasicGetAsync(settings.ErrorQueue, autoAck: false, cancellationToken) is { } result)
         {
@@ -49,6 +59,21 @@ public sealed class BusErrors(BusSettings settings)
         }
 
         return false;
+    }
+
+    // MassTransit creates the error queue with the first message it parks there.
+    private async Task<bool> ExistsAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await probe.QueueDeclarePassiveAsync(settings.ErrorQueue, cancellationToken);
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
     }
 
     private Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
