@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Platform.Hosting.Chaos;
 using Platform.Hosting.Testing;
+using Platform.IntegrationTests.Sagas;
 
 namespace Platform.IntegrationTests.Chaos;
 
@@ -367,5 +368,55 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         Assert.True(ok > 100, "load kept flowing");
         Assert.True(rate < 0.15, $"error rate {rate:P1}");
         Assert.Equal(0, run.Totals(clearedAt + 5).Failed);
+    }
+
+    /// <summary>
+    /// Invariant: registrations started before and during a 10 s partition of users from RabbitMQ each end, after the
+    /// heal, either completed (account, profile and workspace all there) or failed (nothing left anywhere); none stays pending.
+    /// </summary>
+    [Fact]
+    public async Task Users_partitioned_from_RabbitMQ_mid_registration_leaves_no_registration_half_done()
+    {
+        await platform.SettleAsync();
+        await using var run = new ChaosRun("users-rabbitmq-partition", output);
+        var edge = EdgeRouter.EdgeName("users", "messaging");
+        var registrations = new List<Uri>();
+        for (var i = 0; i < 5; i++)
+        {
+            registrations.Add(await platform.RegisterAsync(PlatformClient.NewEmail()));
+        }
+
+        run.Mark($"partition {edge}");
+        platform.App.Edges.Set(edge, new EdgeFault { Blackhole = true });
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                registrations.Add(await platform.RegisterAsync(PlatformClient.NewEmail()));
+                await Task.Delay(TimeSpan.FromSeconds(1)); // pacing across the partition, not synchronisation
+            }
+        }
+        finally
+        {
+            run.Mark("heal");
+            platform.App.Edges.Clear(edge);
+        }
+
+        var healed = Stopwatch.StartNew();
+        var outcomes = new List<string>();
+        foreach (var registration in registrations)
+        {
+            var sagaId = Sagas.SagaTestClient.RegistrationId(registration);
+            var status = (await platform.FinishedAsync(registration, TimeSpan.FromSeconds(120))).GetProperty("status").GetString()!;
+            outcomes.Add(status);
+            var leftovers = status == "failed"
+                ? await Eventually.ReturnsAsync(() => platform.LeftoversAsync(sagaId), l => l.Values.All(n => n == 0), TimeSpan.FromSeconds(30), "a failed registration leaves nothing")
+                : await platform.LeftoversAsync(sagaId);
+            Assert.All(leftovers.Where(l => l.Key is "authdb.accounts" or "authdb.tenants" or "usersdb.profiles" or "workspacesdb.es_streams"),
+                l => Assert.Equal(status == "completed" ? 1 : 0, l.Value));
+        }
+
+        output.WriteLine($"{outcomes.Count(o => o == "completed")} completed, {outcomes.Count(o => o == "failed")} failed (compensated); the last one ended {healed.Elapsed.TotalSeconds:0.0} s after the heal");
+        Assert.Equal(15, outcomes.Count);
     }
 }

@@ -20,11 +20,14 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
     public async Task A_registration_creates_the_account_the_profile_and_the_default_workspace()
     {
         var email = PlatformClient.NewEmail();
-        var location = await platform.RegisterAsync(email);
+        var correlationId = $"registration-{Guid.NewGuid():N}";
+        var location = await platform.RegisterAsync(email, correlationId: correlationId);
         var registration = await platform.FinishedAsync(location, Finish);
 
         Assert.Equal("completed", registration.GetProperty("status").GetString());
         var workspaceId = registration.GetProperty("workspaceId").GetGuid();
+        // The request's correlation id travelled auth -> bus -> workspaces, into the workspace's first event.
+        Assert.Equal(correlationId, await platform.QueryScalarAsync<string>("workspacesdb", $"SELECT correlation_id FROM es_events WHERE stream_id = '{workspaceId}' AND version = 1"));
         using var login = await platform.Gateway.LoginAsync(email);
         login.EnsureSuccessStatusCode();
         var tokens = (await login.Content.ReadFromJsonAsync<Tokens>())!;

@@ -8,7 +8,7 @@ namespace Platform.IntegrationTests.Sagas;
 /// <summary>Registrations with injected step faults, and what every database holds about them afterwards.</summary>
 public static class SagaTestClient
 {
-    public static async Task<Uri> RegisterAsync(this PlatformFixture platform, string email, string? faults = null)
+    public static async Task<Uri> RegisterAsync(this PlatformFixture platform, string email, string? faults = null, string? correlationId = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/register")
         {
@@ -17,6 +17,11 @@ public static class SagaTestClient
         if (faults is not null)
         {
             request.Headers.Add(SagaFaults.HeaderName, faults);
+        }
+
+        if (correlationId is not null)
+        {
+            request.Headers.Add("X-Correlation-Id", correlationId);
         }
 
         using var response = await platform.Gateway.SendAsync(request);

@@ -44,5 +44,6 @@ await app.Services.GetRequiredService<SigningKeys>().LoadAsync(CancellationToken
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapBusOperatorEndpoints();
 app.MapAuthEndpoints();
 app.Run();

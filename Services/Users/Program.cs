@@ -26,6 +26,7 @@ await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSour
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapBusOperatorEndpoints();
 app.MapProfileEndpoints();
 app.MapMyWorkspacesEndpoints();
 app.Run();

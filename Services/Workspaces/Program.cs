@@ -53,6 +53,7 @@ await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSour
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapBusOperatorEndpoints();
 app.MapWorkspaceEndpoints();
 app.MapOperatorEndpoints();
 app.Run();
