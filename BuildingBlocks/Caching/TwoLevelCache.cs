@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
 namespace Platform.Caching;
@@ -17,7 +18,7 @@ namespace Platform.Caching;
 /// while this replica keeps receiving its own heartbeat through it (connection events alone proved too optimistic
 /// after a Redis restart), and L1 is emptied whenever it comes back.
 /// </summary>
-public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache memory, TwoLevelCacheOptions options, TimeProvider clock, ILogger<TwoLevelCache> logger) : BackgroundService
+public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBreaker breaker, IMemoryCache memory, TwoLevelCacheOptions options, TimeProvider clock, ILogger<TwoLevelCache> logger) : BackgroundService
 {
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(1);
@@ -69,14 +70,14 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
         {
             if (!subscribed)
             {
-                await redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnMessage(message));
+                await breaker.RunAsync(() => redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnMessage(message)));
             }
 
-            await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, "heartbeat|" + _instance);
+            await breaker.RunAsync(() => redis.GetSubscriber().PublishAsync(options.InvalidationChannel, "heartbeat|" + _instance));
             await FlushInvalidationsAsync();
             return true;
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             logger.LogDebug("Cache heartbeat failed ({Message}); L1 is bypassed until it comes through again.", e.Message);
             return subscribed;
@@ -137,11 +138,14 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
         {
             try
             {
-                await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key], [version, "", (long)options.L2TimeToLive.TotalMilliseconds]);
-                await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
+                await breaker.RunAsync(async () =>
+                {
+                    await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key], [version, "", (long)options.L2TimeToLive.TotalMilliseconds]);
+                    await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
+                });
                 _pending.TryRemove(new KeyValuePair<string, long>(key, version));
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
             {
                 logger.LogWarning("Cache invalidation of {Key} v{Version} not delivered yet ({Message}); retrying.", key, version, e.Message);
                 return;
@@ -216,11 +220,11 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
     {
         try
         {
-            var raw = (string?)await redis.GetDatabase().StringGetAsync(key);
+            var raw = (string?)await breaker.RunAsync(() => redis.GetDatabase().StringGetAsync(key));
             var separator = raw?.IndexOf('|', StringComparison.Ordinal) ?? -1;
             return separator < 0 || separator == raw!.Length - 1 ? null : JsonSerializer.Deserialize<T>(raw.AsSpan(separator + 1), JsonSerializerOptions.Web);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             return null;
         }
@@ -230,10 +234,10 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, IMemoryCache mem
     {
         try
         {
-            await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key],
-                [version, json, (long)options.L2TimeToLive.TotalMilliseconds]);
+            await breaker.RunAsync(() => redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key],
+                [version, json, (long)options.L2TimeToLive.TotalMilliseconds]));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             logger.LogDebug("L2 write of {Key} skipped ({Message}).", key, e.Message);
         }

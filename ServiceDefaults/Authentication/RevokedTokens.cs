@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Platform.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
 namespace Platform.ServiceDefaults.Authentication;
@@ -10,7 +11,7 @@ namespace Platform.ServiceDefaults.Authentication;
 /// and expiry, and live at most <see cref="AccessTokenLifetime"/>. Availability over a short window of
 /// stale revocation is the documented trade-off.
 /// </summary>
-public sealed class RevokedTokens(IConnectionMultiplexer redis, ILogger<RevokedTokens> logger)
+public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBreaker breaker, ILogger<RevokedTokens> logger)
 {
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(15);
 
@@ -18,23 +19,26 @@ public sealed class RevokedTokens(IConnectionMultiplexer redis, ILogger<RevokedT
     {
         var db = redis.GetDatabase();
         var ttl = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
-        await Task.WhenAll(
+        await breaker.RunAsync(() => Task.WhenAll(
             db.StringSetAsync(TokenKey(tokenId), "1", ttl),
-            db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
+            db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime)));
     }
 
-    public Task RevokeFamilyAsync(string family) => redis.GetDatabase().StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime);
+    public Task RevokeFamilyAsync(string family) => breaker.RunAsync(() => redis.GetDatabase().StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
 
     public async Task<bool> IsRevokedAsync(string? tokenId, string? family)
     {
         try
         {
-            var db = redis.GetDatabase();
-            var token = tokenId is null ? Task.FromResult(false) : db.KeyExistsAsync(TokenKey(tokenId));
-            var fam = family is null ? Task.FromResult(false) : db.KeyExistsAsync(FamilyKey(family));
-            return await token || await fam;
+            return await breaker.RunAsync(async () =>
+            {
+                var db = redis.GetDatabase();
+                var token = tokenId is null ? Task.FromResult(false) : db.KeyExistsAsync(TokenKey(tokenId));
+                var fam = family is null ? Task.FromResult(false) : db.KeyExistsAsync(FamilyKey(family));
+                return await token || await fam;
+            });
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             logger.LogWarning(e, "Revocation list unreachable; accepting a token that is valid by signature and expiry");
             return false;

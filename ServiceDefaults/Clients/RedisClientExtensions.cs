@@ -3,13 +3,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
 namespace Platform.ServiceDefaults.Clients;
 
 /// <summary>
 /// The one place the platform touches StackExchange.Redis setup (1.2.6 is the only version the mirror has):
-/// a shared multiplexer that keeps reconnecting in the background, a readiness check, and the revocation list.
+/// a shared multiplexer that keeps reconnecting in the background, the circuit breaker every Redis call goes through,
+/// a readiness check, and the revocation list.
 /// </summary>
 public static class RedisClientExtensions
 {
@@ -23,6 +25,7 @@ public static class RedisClientExtensions
         options.SyncTimeout = 2000;
         options.ReconnectRetryPolicy = new LinearRetry(250); // the default backs off to seconds; caches and revocation want Redis back soon
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.Services.AddSingleton<RedisCircuitBreaker>();
         builder.Services.AddSingleton<RevokedTokens>();
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName, sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()), HealthStatus.Unhealthy, null, TimeSpan.FromSeconds(3)));
         return builder;

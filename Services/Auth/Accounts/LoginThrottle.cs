@@ -1,3 +1,4 @@
+using Platform.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
 namespace Platform.Auth.Accounts;
@@ -6,7 +7,7 @@ namespace Platform.Auth.Accounts;
 /// Counts failed logins per email in Redis; after <see cref="MaxFailures"/> within the window, logins for
 /// that email get 429 until the window ends. Redis down: no throttling (logged), logins keep working.
 /// </summary>
-internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginThrottle> logger)
+internal sealed class LoginThrottle(IConnectionMultiplexer redis, RedisCircuitBreaker breaker, ILogger<LoginThrottle> logger)
 {
     public const int MaxFailures = 5;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
@@ -16,15 +17,15 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginT
     {
         try
         {
-            var db = redis.GetDatabase();
-            var key = Key(email);
-            var count = await db.StringGetAsync(key);
-            if (count.HasValue && (long)count >= MaxFailures)
+            return await breaker.RunAsync(async () =>
             {
-                return await db.KeyTimeToLiveAsync(key) ?? Window;
-            }
+                var db = redis.GetDatabase();
+                var key = Key(email);
+                var count = await db.StringGetAsync(key);
+                return count.HasValue && (long)count >= MaxFailures ? await db.KeyTimeToLiveAsync(key) ?? Window : (TimeSpan?)null;
+            });
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             logger.LogWarning(e, "Login throttle unavailable; allowing the attempt");
         }
@@ -36,13 +37,16 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginT
     {
         try
         {
-            var db = redis.GetDatabase();
-            if (await db.StringIncrementAsync(Key(email)) == 1)
+            await breaker.RunAsync(async () =>
             {
-                await db.KeyExpireAsync(Key(email), Window);
-            }
+                var db = redis.GetDatabase();
+                if (await db.StringIncrementAsync(Key(email)) == 1)
+                {
+                    await db.KeyExpireAsync(Key(email), Window);
+                }
+            });
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             logger.LogWarning(e, "Login throttle unavailable; failure not counted");
         }
@@ -52,9 +56,9 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, ILogger<LoginT
     {
         try
         {
-            await redis.GetDatabase().KeyDeleteAsync(Key(email));
+            await breaker.RunAsync(() => redis.GetDatabase().KeyDeleteAsync(Key(email)));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
             logger.LogWarning(e, "Login throttle unavailable; failures not reset");
         }
