@@ -127,6 +127,21 @@ public sealed class FaultProxyTests : IAsyncLifetime
         Assert.Equal(1, _edges.Resets);
     }
 
+    [Fact]
+    public async Task A_slow_close_holds_the_close_back_while_data_still_flows()
+    {
+        _edges.Set("client->echo", new EdgeFaults(new EdgeFault { SlowClose = TimeSpan.FromSeconds(1) }, EdgeFault.None));
+        using var client = await ConnectAsync();
+        Assert.Equal("bye", await RoundTripAsync(client, "bye", TimeSpan.FromSeconds(5)));
+
+        var clock = Stopwatch.StartNew();
+        client.Shutdown(SocketShutdown.Send); // the echo server closes when it sees this end
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await client.ReceiveAsync(new byte[16], deadline.Token)); // the close comes through in the end
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"the close arrived after {clock.Elapsed.TotalSeconds:0.00} s");
+    }
+
     private async Task<Socket> ConnectAsync()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
