@@ -11,8 +11,8 @@ builder.AddRedisClient("cache"); // the revocation list, checked at the edge
 
 var services = new ServiceEndpointResolver(builder.Configuration);
 var (routes, clusters) = GatewayRoutes.Build(services, builder.Configuration.GetValue("Gateway:ActiveHealthInterval", TimeSpan.FromSeconds(2)), builder.Configuration.GetValue("Gateway:RouteBudget", TimeSpan.FromSeconds(5)));
-builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
-    .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(2));
+builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, UpstreamClients>();
+builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
 builder.Services.AddGatewayRateLimiting(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<UpstreamsHealthCheck>("upstreams");
 builder.Services.AddHttpClient(UpstreamsHealthCheck.ClientName, http => http.Timeout = TimeSpan.FromSeconds(2))
