@@ -7,12 +7,13 @@ namespace Platform.Sagas;
 
 public static class SagaExtensions
 {
-    /// <summary>Saga options from the <c>Sagas</c> configuration section (step timeout; test-only fault injection).</summary>
+    /// <summary>Saga options from the <c>Sagas</c> configuration section (step timeout; test-only fault injection), and the <see cref="SagaStarter"/>.</summary>
     public static IHostApplicationBuilder AddSagas(this IHostApplicationBuilder builder)
     {
         var options = new SagaOptions();
         builder.Configuration.GetSection("Sagas").Bind(options);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<SagaStarter>();
         return builder;
     }
 

@@ -18,15 +18,6 @@ public sealed class SagaOrchestrator(IEnumerable<SagaDefinition> sagas, NpgsqlDa
 {
     private readonly Dictionary<string, SagaDefinition> _sagas = sagas.ToDictionary(s => s.Name);
 
-    /// <summary>Starts a saga in the caller's transaction: it exists, and its first step is sent, exactly when that transaction commits.</summary>
-    public static async Task StartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SagaDefinition saga, Guid id, System.Text.Json.Nodes.JsonObject data,
-        IReadOnlyDictionary<string, string>? faults, BusSettings bus, SagaOptions options, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var start = SagaMachine.Start(saga, id, data, faults);
-        await SagaStore.InsertAsync(connection, transaction, start.Next, cancellationToken);
-        await Outbox.WriteAsync(connection, transaction, Messages(saga, start, bus, options, clock), cancellationToken);
-    }
-
     public Task Consume(ConsumeContext<SagaStepCompleted> context) => HandleAsync(context, context.Message, context.Message.SagaId, context.Message.Saga);
 
     public Task Consume(ConsumeContext<SagaStepFailed> context) => HandleAsync(context, context.Message, context.Message.SagaId, context.Message.Saga);
@@ -86,7 +77,7 @@ public sealed class SagaOrchestrator(IEnumerable<SagaDefinition> sagas, NpgsqlDa
         await cancel.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static List<OutboxMessage> Messages(SagaDefinition saga, SagaDecision decision, BusSettings bus, SagaOptions options, TimeProvider clock)
+    internal static List<OutboxMessage> Messages(SagaDefinition saga, SagaDecision decision, BusSettings bus, SagaOptions options, TimeProvider clock)
     {
         var state = decision.Next;
         var key = state.Id.ToString();

@@ -216,8 +216,6 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
 
     private async Task<BusSettings> BusSettingsAsync(string queue)
     {
-        var uri = new Uri(await platform.App.GetConnectionStringAsync("messaging"));
-        var credentials = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
-        return new BusSettings(uri, credentials[0], credentials[1], queue);
+        return BusSettings.Parse(await platform.App.GetConnectionStringAsync("messaging"), queue);
     }
 }

@@ -12,6 +12,14 @@ public sealed record BusSettings(Uri Broker, string UserName, string Password, s
     /// <summary>Where messages go after their retries and redeliveries are spent (MassTransit's naming).</summary>
     public string ErrorQueue => Queue + "_error";
 
+    /// <summary>Settings from the graph's connection string (<c>amqp://user:password@host:port/</c>).</summary>
+    public static BusSettings Parse(string connectionString, string queue)
+    {
+        var uri = new Uri(connectionString);
+        var credentials = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
+        return new BusSettings(uri, credentials[0], credentials.ElementAtOrDefault(1) ?? "", queue);
+    }
+
     /// <summary>Second-level retries through the durable schedule, after the immediate ones: delays of 1, 4 and 16 s.</summary>
     public IReadOnlyList<TimeSpan> Redeliveries { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(16)];
 }
@@ -30,9 +38,8 @@ public static class BusExtensions
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName)
                                ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured; the AppHost passes it with WithReference.");
-        var uri = new Uri(connectionString);
-        var credentials = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
-        var settings = new BusSettings(uri, credentials[0], credentials.ElementAtOrDefault(1) ?? "", queue);
+        var settings = BusSettings.Parse(connectionString, queue);
+        var uri = settings.Broker;
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IOutboxTransport, BusOutboxTransport>();
         builder.Services.AddSingleton<BusErrors>();

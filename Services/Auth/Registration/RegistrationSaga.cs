@@ -29,7 +29,7 @@ internal sealed class RegistrationSaga : SagaDefinition
             BatchCommands =
             {
                 Sql.BatchCommand("UPDATE accounts SET active = true WHERE id = $1", saga.Data["userId"]!.GetValue<Guid>()),
-                Sql.BatchCommand("UPDATE registrations SET status = 'completed', workspace_id = $2, password_hash = NULL, updated_at = now() WHERE id = $1",
+                Sql.BatchCommand("UPDATE registrations SET status = 'completed', workspace_id = $2, password_sealed = NULL, updated_at = now() WHERE id = $1",
                     saga.SagaId, saga.Data["workspaceId"]!.GetValue<Guid>()),
             },
         };
@@ -39,13 +39,16 @@ internal sealed class RegistrationSaga : SagaDefinition
     public override async Task OnFailedAsync(SagaContext saga, CancellationToken cancellationToken)
     {
         await using var update = Sql.Command(saga.Connection, saga.Transaction,
-            "UPDATE registrations SET status = 'failed', error = $2, password_hash = NULL, updated_at = now() WHERE id = $1", saga.SagaId, saga.Error ?? "Failed.");
+            "UPDATE registrations SET status = 'failed', error = $2, password_sealed = NULL, updated_at = now() WHERE id = $1", saga.SagaId, saga.Error ?? "Failed.");
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 
-/// <summary>The registration's first step: the tenant and an inactive account (activated when the saga completes).</summary>
-internal sealed class AccountStep(NpgsqlDataSource db) : ISagaStepHandler
+/// <summary>
+/// The registration's first step: the tenant and an inactive account (activated when the saga completes). The password
+/// is hashed here, off the request path, and its sealed copy is erased in the same transaction.
+/// </summary>
+internal sealed class AccountStep(NpgsqlDataSource db, CredentialVault vault, Accounts.PasswordHashing passwords) : ISagaStepHandler
 {
     public string Saga => RegistrationSaga.SagaName;
 
@@ -53,6 +56,12 @@ internal sealed class AccountStep(NpgsqlDataSource db) : ISagaStepHandler
 
     public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
     {
+        await using var sealedPassword = db.CreateCommand("SELECT password_sealed FROM registrations WHERE id = $1");
+        sealedPassword.Parameters.Add(new() { Value = command.SagaId });
+        var hash = await sealedPassword.ExecuteScalarAsync(cancellationToken) is byte[] sealedBytes
+            ? await passwords.HashAsync(vault.Open(sealedBytes), cancellationToken)
+            : null; // already taken by an earlier delivery (then the claim below finds the step done) or the registration is over
+
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await command.ClaimAsync(connection, transaction, cancellationToken))
@@ -69,11 +78,10 @@ internal sealed class AccountStep(NpgsqlDataSource db) : ISagaStepHandler
                 Sql.BatchCommand("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, now())",
                     command.Get<Guid>("tenantId"), command.Find<string>("organization") ?? $"{displayName}'s organization"),
                 Sql.BatchCommand(
-                    """
-                    INSERT INTO accounts (id, tenant_id, email, email_normalized, password_hash, display_name, created_at, active)
-                    SELECT $1, $2, $3, $4, password_hash, $5, now(), false FROM registrations WHERE id = $6 AND password_hash IS NOT NULL
-                    """,
-                    command.Get<Guid>("userId"), command.Get<Guid>("tenantId"), email, Accounts.AccountStore.Normalize(email), displayName, command.SagaId),
+                    "INSERT INTO accounts (id, tenant_id, email, email_normalized, password_hash, display_name, created_at, active) VALUES ($1, $2, $3, $4, $5, $6, now(), false)",
+                    command.Get<Guid>("userId"), command.Get<Guid>("tenantId"), email, Accounts.AccountStore.Normalize(email),
+                    hash ?? throw new SagaStepFailedException("The registration's credentials are gone."), displayName),
+                Sql.BatchCommand("UPDATE registrations SET password_sealed = NULL WHERE id = $1", command.SagaId),
             },
         };
         try
@@ -83,11 +91,6 @@ internal sealed class AccountStep(NpgsqlDataSource db) : ISagaStepHandler
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw new SagaStepFailedException("An account with this email already exists.");
-        }
-
-        if (batch.BatchCommands[1].RecordsAffected != 1)
-        {
-            throw new SagaStepFailedException("The registration's credentials are gone.");
         }
 
         await Messaging.Outbox.Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);

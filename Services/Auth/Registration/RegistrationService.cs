@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Npgsql;
 using Platform.Auth.Accounts;
-using Platform.Messaging.Bus;
 using Platform.Postgres;
 using Platform.Sagas;
 using Platform.ServiceDefaults.Correlation;
@@ -12,10 +11,11 @@ public sealed record RegistrationView(Guid RegistrationId, string Status, Guid? 
 
 /// <summary>
 /// Accepts a registration and starts its saga (<see cref="RegistrationSaga"/>) in the same transaction: the
-/// registration row (holding the password hash until the account step takes it), the saga's state and its first
-/// command commit together. An email is taken while a registration for it is pending or completed.
+/// registration row (holding the sealed password until the account step hashes it), the saga's state and its first
+/// command commit together. An email is taken while a registration for it is pending or completed. Nothing expensive
+/// runs here: the answer is a 202 at once, whatever the burst.
 /// </summary>
-internal sealed class RegistrationService(NpgsqlDataSource db, PasswordHashing passwords, RegistrationSaga saga, BusSettings bus, SagaOptions options, TimeProvider clock)
+internal sealed class RegistrationService(NpgsqlDataSource db, CredentialVault vault, RegistrationSaga saga, SagaStarter sagas, TimeProvider clock)
 {
     /// <summary>Null when the email is already registered (in any letter case) or being registered.</summary>
     public async Task<RegistrationView?> RegisterAsync(string email, string password, string displayName, string? organization,
@@ -34,7 +34,6 @@ internal sealed class RegistrationService(NpgsqlDataSource db, PasswordHashing p
             ["workspaceName"] = $"{displayName}'s workspace",
         };
 
-        var hash = await passwords.HashAsync(password, cancellationToken);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var taken = Sql.Command(connection, transaction, "SELECT EXISTS (SELECT 1 FROM accounts WHERE email_normalized = $1)", normalized))
@@ -48,8 +47,8 @@ internal sealed class RegistrationService(NpgsqlDataSource db, PasswordHashing p
         try
         {
             await using var insert = Sql.Command(connection, transaction,
-                "INSERT INTO registrations (id, email_normalized, status, password_hash, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $4)",
-                registrationId, normalized, hash, clock.GetUtcNow());
+                "INSERT INTO registrations (id, email_normalized, status, password_sealed, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $4)",
+                registrationId, normalized, vault.Seal(password), clock.GetUtcNow());
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -58,7 +57,7 @@ internal sealed class RegistrationService(NpgsqlDataSource db, PasswordHashing p
         }
 
         CorrelationId.Current ??= CorrelationId.New();
-        await SagaOrchestrator.StartAsync(connection, transaction, saga, registrationId, data, faults, bus, options, clock, cancellationToken);
+        await sagas.StartAsync(connection, transaction, saga, registrationId, data, faults, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new RegistrationView(registrationId, "pending", null, null, null, null);
     }

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
-using Platform.Messaging.Bus;
 using Platform.Sagas;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Correlation;
@@ -17,13 +16,13 @@ public sealed record ProvisioningView(Guid ProvisioningId, Guid WorkspaceId, str
 /// <c>POST /api/workspaces</c> with a template starts a <see cref="WorkspaceProvisioningSaga"/> and answers 202 with
 /// its status resource, <c>GET /api/workspaces/provisioning/{id}</c> (visible to the user who started it).
 /// </summary>
-internal sealed class ProvisioningEndpoints(NpgsqlDataSource db, WorkspaceProvisioningSaga saga, BusSettings bus, SagaOptions options, TimeProvider clock)
+internal sealed class ProvisioningEndpoints(NpgsqlDataSource db, WorkspaceProvisioningSaga saga, SagaStarter sagas, SagaOptions options)
 {
     private const int MaxMembers = 20;
 
     public static void Map(WebApplication app)
-        => app.MapGet("/api/workspaces/provisioning/{id:guid}", async (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
-                => await FindAsync(db, user, id, ct) is { } view ? Results.Ok(view) : Problem.NotFound("There is no such provisioning."))
+        => app.MapGet("/api/workspaces/provisioning/{id:guid}", async (Guid id, ClaimsPrincipal user, ProvisioningEndpoints provisioning, CancellationToken ct)
+                => await provisioning.FindAsync(user, id, ct) is { } view ? Results.Ok(view) : Problem.NotFound("There is no such provisioning."))
             .RequireAuthorization();
 
     public async Task<IResult> StartAsync(ClaimsPrincipal user, string? name, string template, IReadOnlyList<MemberRequest>? members, HttpRequest request, CancellationToken cancellationToken)
@@ -68,14 +67,14 @@ internal sealed class ProvisioningEndpoints(NpgsqlDataSource db, WorkspaceProvis
         await using (var connection = await db.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await SagaOrchestrator.StartAsync(connection, transaction, saga, provisioningId, data, SagaFaults.From(request, options), bus, options, clock, cancellationToken);
+            await sagas.StartAsync(connection, transaction, saga, provisioningId, data, SagaFaults.From(request, options), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
         return Results.Accepted($"/api/workspaces/provisioning/{provisioningId}", new ProvisioningView(provisioningId, workspaceId, "pending", "workspace", null));
     }
 
-    private static async Task<ProvisioningView?> FindAsync(NpgsqlDataSource db, ClaimsPrincipal user, Guid id, CancellationToken cancellationToken)
+    private async Task<ProvisioningView?> FindAsync(ClaimsPrincipal user, Guid id, CancellationToken cancellationToken)
     {
         if (await SagaStore.FindAsync(db, id, cancellationToken) is not { Saga: WorkspaceProvisioningSaga.SagaName } state
             || state.Data["userId"]?.GetValue<Guid>() != user.GetUserId() || state.Data["tenantId"]?.GetValue<Guid>() != user.GetTenantId())
@@ -89,6 +88,6 @@ internal sealed class ProvisioningEndpoints(NpgsqlDataSource db, WorkspaceProvis
             SagaStatus.Failed => "failed",
             _ => "pending",
         };
-        return new ProvisioningView(id, state.Data["workspaceId"]!.GetValue<Guid>(), status, new WorkspaceProvisioningSaga().Steps[state.Step].Name, state.Error);
+        return new ProvisioningView(id, state.Data["workspaceId"]!.GetValue<Guid>(), status, saga.Steps[state.Step].Name, state.Error);
     }
 }
