@@ -88,8 +88,24 @@ public sealed class DistributedApplication : IAsyncDisposable
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         var clock = Stopwatch.StartNew();
         Chaos.ChaosControlServer? control = null;
+        Dashboard.DashboardServer? dashboard = null;
         try
         {
+            if (Configuration.GetValue("Dashboard", true))
+            {
+                // Up before the services, so they export their telemetry to it from their first span.
+                var port = Configuration.GetValue("DashboardPort", 18888);
+                try
+                {
+                    dashboard = await Dashboard.DashboardServer.StartAsync(this, port, stop.Token);
+                    Options.OtlpEndpoint ??= dashboard.Url;
+                }
+                catch (IOException e)
+                {
+                    Console.Error.WriteLine($"No dashboard: port {port} is taken ({e.Message}); another port: --DashboardPort=<port>.");
+                }
+            }
+
             Console.WriteLine($"Starting {Resources.Count} resources (run {RunId}, logs in {LogDirectory})");
             await StartAsync(stop.Token);
             Console.WriteLine(StatusTable.Render(this));
@@ -97,6 +113,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             {
                 control = await Chaos.ChaosControlServer.StartAsync(this, Configuration.GetValue("ChaosControlPort", 18890), stop.Token);
                 Console.WriteLine($"Edge faults: {control.Url} (GET /edges, PUT /edges/{{edge}} with an EdgeFaults body, DELETE /edges/{{edge}}, POST /kafka/{{name}}/{{down|up}}/{{broker}})");
+            }
+
+            if (dashboard is not null)
+            {
+                Console.WriteLine($"Dashboard: {dashboard.LoginUrl} (the link signs one browser in)");
             }
 
             Console.WriteLine($"{Options.ApplicationName} ready in {clock.Elapsed.TotalSeconds:0.0} s. Press Ctrl+C to stop.");
@@ -120,6 +141,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             }
 
             await DisposeAsync();
+            if (dashboard is not null)
+            {
+                await dashboard.DisposeAsync(); // last: the services flush their telemetry to it as they stop
+            }
+
             Console.WriteLine($"Stopped in {clock.Elapsed.TotalSeconds:0.0} s.");
         }
     }

@@ -28,7 +28,8 @@ internal static class TelemetryExtensions
         }
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
+        // The instance id comes from OTEL_RESOURCE_ATTRIBUTES (the host names each replica); no random one on top.
+        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, autoGenerateServiceInstanceId: false);
         void Otlp(OtlpExporterOptions o) => o.Protocol = OtlpExportProtocol.HttpProtobuf;
 
         var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(Sources).AddOtlpExporter(Otlp).Build();

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Platform.Hosting.ApplicationModel;
+using Platform.Hosting.Dashboard.Otlp;
+using Platform.Hosting.Orchestration;
+
+namespace Platform.Hosting.Dashboard;
+
+/// <summary>
+/// The local dashboard the host serves (loopback only): resources with their state, endpoints and commands, live
+/// console logs, and the services' telemetry received over OTLP (traces, structured logs, metrics). The browser signs
+/// in once with the one-time token of the printed login link; the OTLP routes take no token (services post to them).
+/// </summary>
+internal sealed class DashboardServer : IAsyncDisposable
+{
+    private const string SessionCookie = "platform-dashboard";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, bool> _sessions = new();
+    private readonly Lock _gate = new();
+    private string? _loginToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private DashboardServer(WebApplication app, string url, TelemetryStore telemetry)
+    {
+        _app = app;
+        Url = url;
+        Telemetry = telemetry;
+    }
+
+    public string Url { get; }
+
+    public TelemetryStore Telemetry { get; }
+
+    /// <summary>The link that signs a browser in; the token works once.</summary>
+    public string LoginUrl => $"{Url}/login?t={_loginToken}";
+
+    public static async Task<DashboardServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var url = $"http://127.0.0.1:{port}";
+        builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = OtlpReceiver.MaxBodyBytes);
+        var app = builder.Build();
+        var server = new DashboardServer(app, url, new TelemetryStore());
+        server.Map(platform);
+        await app.StartAsync(cancellationToken);
+        return server;
+    }
+
+    private void Map(DistributedApplication platform)
+    {
+        _app.MapOtlpReceiver(Telemetry);
+        _app.MapGet("/login", (string? t, HttpContext http) =>
+        {
+            if (!TakeLoginToken(t))
+            {
+                return Results.Problem(statusCode: 401, title: "Login link used or wrong", detail: "Open the login link the host printed at start; each link works once.");
+            }
+
+            var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            _sessions[session] = true;
+            http.Response.Cookies.Append(SessionCookie, session, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+            return Results.Redirect("/");
+        });
+
+        var ui = _app.MapGroup("").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Request.Cookies.TryGetValue(SessionCookie, out var session) && _sessions.ContainsKey(session!)
+                ? await next(context)
+                : Results.Problem(statusCode: 401, title: "Sign in first", detail: "Open the login link the host printed at start."));
+        ui.MapGet("/", () => Results.Content(DashboardPage.Html, "text/html; charset=utf-8"));
+        ui.MapGet("/api/resources", () => platform.Instances.Select(Describe));
+        ui.MapPost("/api/resources/{name}/{command}", async (string name, string command) =>
+        {
+            if (platform.GetInstances(name).Count == 0)
+            {
+                return Results.Problem(statusCode: 404, title: "No such resource", detail: name);
+            }
+
+            Func<string, Task>? run = command switch
+            {
+                "stop" => platform.Commands.StopAsync,
+                "start" => n => platform.Commands.StartAsync(n),
+                "restart" => n => platform.Commands.RestartAsync(n),
+                "kill" => platform.Commands.KillAsync,
+                "pause" => platform.Commands.PauseAsync,
+                "resume" => platform.Commands.ResumeAsync,
+                _ => null,
+            };
+            if (run is null)
+            {
+                return Results.Problem(statusCode: 400, title: "Unknown command", detail: "stop, start, restart, kill, pause or resume");
+            }
+
+            _ = Task.Run(() => run(name)); // the page follows the state changes
+            return Results.Accepted();
+        });
+        ui.MapGet("/api/resources/{name}/console", async (string name, HttpContext http) =>
+        {
+            var instance = platform.GetInstances(name).FirstOrDefault(i => i.Name == name);
+            if (instance is null)
+            {
+                http.Response.StatusCode = 404;
+                return;
+            }
+
+            await StreamConsoleAsync(instance, http);
+        });
+        ui.MapGet("/api/traces", (string? service, string? search, int? limit) => Telemetry.Traces(service, search, Math.Clamp(limit ?? 100, 1, 1000)));
+        ui.MapGet("/api/traces/{traceId}", (string traceId) => Telemetry.Trace(traceId));
+        ui.MapGet("/api/logs", (string? service, string? level, string? text, string? traceId, string? correlationId, int? limit)
+            => Telemetry.Logs(service, level, text, traceId, correlationId, Math.Clamp(limit ?? 200, 1, 2000)));
+        ui.MapGet("/api/metrics", (string? service, string? name) => Telemetry.Metrics(service, name));
+    }
+
+    private bool TakeLoginToken(string? token)
+    {
+        lock (_gate)
+        {
+            if (token is null || _loginToken is null
+                || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(token), System.Text.Encoding.ASCII.GetBytes(_loginToken)))
+            {
+                return false;
+            }
+
+            _loginToken = null;
+            return true;
+        }
+    }
+
+    // Server-sent events: the last 500 lines, then each new line as it is written, until the browser leaves.
+    private static async Task StreamConsoleAsync(ResourceInstance instance, HttpContext http)
+    {
+        http.Response.ContentType = "text/event-stream";
+        var lines = System.Threading.Channels.Channel.CreateBounded<string>(new System.Threading.Channels.BoundedChannelOptions(10_000) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest });
+        void OnLine(string line) => lines.Writer.TryWrite(line);
+        instance.Logs.LineWritten += OnLine;
+        try
+        {
+            foreach (var line in instance.Logs.Tail(500))
+            {
+                await http.Response.WriteAsync($"data: {JsonSerializer.Serialize(line, Json)}\n\n", http.RequestAborted);
+            }
+
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            await foreach (var line in lines.Reader.ReadAllAsync(http.RequestAborted))
+            {
+                await http.Response.WriteAsync($"data: {JsonSerializer.Serialize(line, Json)}\n\n", http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the browser went away
+        }
+        finally
+        {
+            instance.Logs.LineWritten -= OnLine;
+        }
+    }
+
+    private static object Describe(ResourceInstance instance)
+    {
+        var endpoints = instance.Resource.AnnotationsOf<EndpointAnnotation>()
+            .Where(e => e.AllocatedPorts.Count > instance.Replica)
+            .Select(e => e.UrlFor(instance.Replica))
+            .ToList();
+        return new
+        {
+            instance.Name,
+            resource = instance.Resource.Name,
+            type = instance.Resource.GetType().Name.Replace("Resource", "", StringComparison.Ordinal),
+            instance.Replica,
+            state = instance.State.ToString().ToLowerInvariant(),
+            instance.Pid,
+            instance.ExitCode,
+            endpoints,
+            log = instance.Logs.FilePath,
+        };
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
