@@ -99,6 +99,7 @@ public sealed class DistributedApplication : IAsyncDisposable
                 {
                     dashboard = await Dashboard.DashboardServer.StartAsync(this, port, stop.Token);
                     Options.OtlpEndpoint ??= dashboard.Url;
+                    WriteCurrentRun(dashboard);
                 }
                 catch (IOException e)
                 {
@@ -143,6 +144,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             await DisposeAsync();
             if (dashboard is not null)
             {
+                File.Delete(CurrentRunFile);
                 await dashboard.DisposeAsync(); // last: the services flush their telemetry to it as they stop
             }
 
@@ -151,6 +153,22 @@ public sealed class DistributedApplication : IAsyncDisposable
     }
 
     public void Run() => RunAsync().GetAwaiter().GetResult();
+
+    /// <summary>Where the running host tells the command line how to reach it (<c>./platform health|logs|inspect</c>).</summary>
+    private string CurrentRunFile => Path.Combine(Options.RunRoot, "current.env");
+
+    private void WriteCurrentRun(Dashboard.DashboardServer dashboard)
+    {
+        var lines = $"PLATFORM_PID={Environment.ProcessId}\nPLATFORM_RUN={RunId}\nPLATFORM_DASHBOARD={dashboard.Url}\nPLATFORM_TOKEN={dashboard.ApiToken}\nPLATFORM_LOGS={LogDirectory}\n";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // the token is the user's alone
+        }
+
+        using var file = new FileStream(CurrentRunFile, options);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(lines));
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -42,14 +42,33 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var result = consumer.Consume(stoppingToken);
+                ConsumeResult<string, byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(stoppingToken);
+                }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    logger.LogWarning("Kafka consumer {Name} could not fetch: {Reason}", Name, e.Error.Reason);
+                    continue;
+                }
+
                 if (result?.Message is null)
                 {
                     continue;
                 }
 
                 HandleAsync(result, stoppingToken).GetAwaiter().GetResult();
-                consumer.StoreOffset(result);
+                try
+                {
+                    consumer.StoreOffset(result);
+                }
+                catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_State)
+                {
+                    // The partition was taken away in a rebalance while this message was being applied (a slow database):
+                    // its new owner reads it again from the last committed offset, and the inbox makes that a no-op.
+                    logger.LogInformation("Consumer {Name} lost partition {Partition} during a rebalance; its new owner continues from the committed offset.", Name, result.Partition.Value);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

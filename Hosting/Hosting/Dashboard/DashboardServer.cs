@@ -25,6 +25,9 @@ internal sealed class DashboardServer : IAsyncDisposable
     private readonly Lock _gate = new();
     private string? _loginToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>A bearer token for the command line (<c>./platform health|inspect</c>), left in a file only the user can read.</summary>
+    public string ApiToken { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
     private DashboardServer(WebApplication app, string url, TelemetryStore telemetry)
     {
         _app = app;
@@ -70,11 +73,14 @@ internal sealed class DashboardServer : IAsyncDisposable
         });
 
         var ui = _app.MapGroup("").AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Request.Cookies.TryGetValue(SessionCookie, out var session) && _sessions.ContainsKey(session!)
+            (context.HttpContext.Request.Cookies.TryGetValue(SessionCookie, out var session) && _sessions.ContainsKey(session!))
+            || context.HttpContext.Request.Headers.Authorization.ToString() == $"Bearer {ApiToken}"
                 ? await next(context)
                 : Results.Problem(statusCode: 401, title: "Sign in first", detail: "Open the login link the host printed at start."));
         ui.MapGet("/", () => Results.Content(DashboardPage.Html, "text/html; charset=utf-8"));
         ui.MapGet("/api/resources", () => platform.Instances.Select(Describe));
+        ui.MapGet("/api/health.txt", () => Results.Text(string.Join('\n', platform.Instances.Select(i => $"{i.Name,-14} {i.State.ToString().ToLowerInvariant()}")) + "\n"));
+        ui.MapGet("/api/inspect.txt", async () => Results.Text(await InspectAsync(platform)));
         ui.MapPost("/api/resources/{name}/{command}", async (string name, string command) =>
         {
             if (platform.GetInstances(name).Count == 0)
@@ -164,12 +170,42 @@ internal sealed class DashboardServer : IAsyncDisposable
         }
     }
 
-    private static object Describe(ResourceInstance instance)
+    /// <summary>The resolved graph: each resource, its endpoints, references and connection string (passwords masked).</summary>
+    private static async Task<string> InspectAsync(DistributedApplication platform)
     {
-        var endpoints = instance.Resource.AnnotationsOf<EndpointAnnotation>()
+        var text = new System.Text.StringBuilder();
+        foreach (var resource in platform.Resources)
+        {
+            text.Append(resource.Name).Append(" (").Append(resource.GetType().Name.Replace("Resource", "", StringComparison.Ordinal)).AppendLine(")");
+            foreach (var instance in platform.GetInstances(resource.Name))
+            {
+                text.Append("  ").Append(instance.Name).Append(": ").Append(instance.State.ToString().ToLowerInvariant())
+                    .Append(' ').AppendLine(string.Join(" ", Endpoints(instance)));
+            }
+
+            if (resource is IResourceWithConnectionString withConnection)
+            {
+                text.Append("  connection string: ").AppendLine(Mask(await withConnection.GetConnectionStringAsync()));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Mask(string connectionString)
+        => System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(connectionString, "(?i)(password=)[^;]*", "$1***"),
+            "(://[^:/@]+:)[^@]*@", "$1***@");
+
+    private static List<string> Endpoints(ResourceInstance instance)
+        => instance.Resource.AnnotationsOf<EndpointAnnotation>()
             .Where(e => e.AllocatedPorts.Count > instance.Replica)
             .Select(e => e.UrlFor(instance.Replica))
             .ToList();
+
+    private static object Describe(ResourceInstance instance)
+    {
+        var endpoints = Endpoints(instance);
         return new
         {
             instance.Name,
