@@ -4,9 +4,15 @@ using Platform.Benchmarks;
 using Platform.Hosting.Testing;
 
 // ./platform bench [suite] [runs]: boots the AppHost's graph once and runs the suites (all, skeleton, eventstore,
-// messaging, saga), each printing its figures next to a baseline measured in the same run.
+// messaging, saga; dashboard runs alone), each printing its figures next to a baseline measured in the same run.
 var suite = args.FirstOrDefault(a => !int.TryParse(a, out _)) ?? "all";
 var runs = args.Select(a => int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : 0).FirstOrDefault(n => n > 0, 100);
+if (suite == "dashboard")
+{
+    await DashboardBenchmarks.RunAsync(); // needs no graph
+    return;
+}
+
 var clock = Stopwatch.StartNew();
 // The AppHost assembly; the saga suite injects step failures, which only a graph that allows it acts out.
 var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway).Assembly, ["--Sagas:AllowFaultInjection=true"]);

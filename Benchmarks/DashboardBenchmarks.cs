@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Platform.Hosting.Dashboard.Otlp;
+using Platform.Hosting.Dashboard.Otlp.Proto;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// The dashboard's OTLP ingest: export requests of 512 spans each, posted by 4 concurrent clients over HTTP to the
+/// receiver (the dashboard's own route and store), against the same requests decoded and stored in process (baseline).
+/// Reports spans/s and the managed heap once the store holds its 100 000-span bound.
+/// </summary>
+internal static class DashboardBenchmarks
+{
+    private const int SpansPerRequest = 512;
+    private const int Requests = 800;
+
+    public static async Task RunAsync()
+    {
+        var payloads = Enumerable.Range(0, 64).Select(Request).ToArray();
+
+        var inProcess = new TelemetryStore();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < Requests; i++)
+        {
+            inProcess.Add(ExportTraceServiceRequest.Parser.ParseFrom(payloads[i % payloads.Length]));
+        }
+
+        var baseline = Requests * SpansPerRequest / clock.Elapsed.TotalSeconds;
+
+        var store = new TelemetryStore();
+        var port = FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = OtlpReceiver.MaxBodyBytes);
+        await using var app = builder.Build();
+        app.MapOtlpReceiver(store);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var next = -1;
+        clock.Restart();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < Requests)
+            {
+                using var content = new ByteArrayContent(payloads[i % payloads.Length]);
+                content.Headers.ContentType = new("application/x-protobuf");
+                using var response = await http.PostAsync("/v1/traces", content);
+                response.EnsureSuccessStatusCode();
+            }
+        }));
+        var overHttp = Requests * SpansPerRequest / clock.Elapsed.TotalSeconds;
+        GC.Collect();
+        var heap = GC.GetTotalMemory(forceFullCollection: true) / 1024.0 / 1024.0;
+
+        Console.WriteLine();
+        Console.WriteLine($"{"dashboard OTLP ingest (" + Requests + " requests x " + SpansPerRequest + " spans)",-58} {"spans/s",12} {"ratio",8}");
+        Console.WriteLine($"{"decode + store in process (baseline)",-58} {baseline,12:0} {"1.00",8}");
+        Console.WriteLine($"{"POST /v1/traces, 4 concurrent clients",-58} {overHttp,12:0} {overHttp / baseline,8:0.00}");
+        Console.WriteLine($"  managed heap with both stores full (100 000 spans each, older ones evicted): {heap:0} MiB, about {heap * 1024 / 200_000:0.00} KiB per span");
+        GC.KeepAlive(inProcess);
+    }
+
+    private static byte[] Request(int seed)
+    {
+        var random = new Random(seed);
+        var spans = new ScopeSpans { Scope = new InstrumentationScope { Name = "bench" } };
+        var trace = ByteString.CopyFrom(RandomBytes(random, 16));
+        var start = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        for (var i = 0; i < SpansPerRequest; i++)
+        {
+            if (i % 8 == 0)
+            {
+                trace = ByteString.CopyFrom(RandomBytes(random, 16));
+            }
+
+            spans.Spans.Add(new Span
+            {
+                TraceId = trace,
+                SpanId = ByteString.CopyFrom(RandomBytes(random, 8)),
+                Name = "GET /api/workspaces/{id}",
+                Kind = 2,
+                StartTimeUnixNano = start + (ulong)(i * 1000),
+                EndTimeUnixNano = start + (ulong)(i * 1000) + 2_500_000,
+                Attributes =
+                {
+                    new KeyValue { Key = "http.request.method", Value = new AnyValue { StringValue = "GET" } },
+                    new KeyValue { Key = "http.response.status_code", Value = new AnyValue { IntValue = 200 } },
+                    new KeyValue { Key = "correlation.id", Value = new AnyValue { StringValue = $"bench-{seed}-{i}" } },
+                },
+            });
+        }
+
+        var request = new ExportTraceServiceRequest();
+        request.ResourceSpans.Add(new ResourceSpans
+        {
+            Resource = new Resource { Attributes = { new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = "workspaces" } } } },
+            ScopeSpans = { spans },
+        });
+        return request.ToByteArray();
+    }
+
+    private static byte[] RandomBytes(Random random, int count)
+    {
+        var bytes = new byte[count];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
