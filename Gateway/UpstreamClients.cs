@@ -5,8 +5,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Platform.Gateway;
 
 /// <summary>
-/// The gateway's forwarding clients: a 2 s connect timeout, and retries. A bodiless GET, HEAD or OPTIONS that fails
-/// before any response (a reset or refused connection) is sent again, twice at most, after a jittered ~100 ms.
+/// The gateway's forwarding clients: a 2 s connect timeout, and retries. A bodiless GET, HEAD or OPTIONS whose
+/// connection broke before any response (a reset) is sent again, twice at most, after a jittered ~100 ms. A refused
+/// connection is not retried: the replica is down, and the load balancer's health checks should see that at once.
 /// Answers from upstreams, errors included, are never retried: they are the upstream's decision; nor is any request
 /// with a body, which the upstream may already have acted on.
 /// </summary>
@@ -30,7 +31,8 @@ internal sealed class UpstreamClients : ForwarderHttpClientFactory
                 BackoffType = DelayBackoffType.Constant,
                 Delay = TimeSpan.FromMilliseconds(100),
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(),
+                // A refused connect means the replica is gone: failing fast lets passive health take it out of the pool.
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(e => e.HttpRequestError != HttpRequestError.ConnectionError),
             })
             .Build();
 
