@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
+using Platform.Hosting;
 using Platform.Hosting.Dashboard.Otlp;
 using Platform.Hosting.Dashboard.Otlp.Proto;
 
@@ -34,15 +31,10 @@ internal static class DashboardBenchmarks
         var baseline = Requests * SpansPerRequest / clock.Elapsed.TotalSeconds;
 
         var store = new TelemetryStore();
-        var port = FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = OtlpReceiver.MaxBodyBytes);
-        await using var app = builder.Build();
+        await using var app = LoopbackWebApplication.Create(0, OtlpReceiver.MaxBodyBytes);
         app.MapOtlpReceiver(store);
         await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var http = new HttpClient { BaseAddress = new Uri(app.Url()) };
         var next = -1;
         clock.Restart();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
@@ -112,12 +104,5 @@ internal static class DashboardBenchmarks
         var bytes = new byte[count];
         random.NextBytes(bytes);
         return bytes;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

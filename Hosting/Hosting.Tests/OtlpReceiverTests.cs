@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -24,15 +22,8 @@ public sealed class OtlpReceiverTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _url = $"http://127.0.0.1:{port}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(_url);
-        _app = builder.Build();
+        _app = LoopbackWebApplication.Create(0, OtlpReceiver.MaxBodyBytes);
+        _url = _app.Url();
         _app.MapOtlpReceiver(_store);
         await _app.StartAsync();
     }

@@ -20,11 +20,8 @@ internal sealed class ChaosControlServer : IAsyncDisposable
 
     public static async Task<ChaosControlServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var url = $"http://127.0.0.1:{port}";
-        builder.WebHost.UseUrls(url);
-        var app = builder.Build();
+        var app = LoopbackWebApplication.Create(port);
+        var url = app.Url();
         var edges = platform.Edges;
         app.MapGet("/edges", () => edges.Edges.Select(e => new { edge = e, faults = edges.FaultsOf(e) }));
         app.MapGet("/edges/timeline", () => edges.Timeline);

@@ -44,13 +44,8 @@ internal sealed class DashboardServer : IAsyncDisposable
 
     public static async Task<DashboardServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var url = $"http://127.0.0.1:{port}";
-        builder.WebHost.UseUrls(url);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = OtlpReceiver.MaxBodyBytes);
-        var app = builder.Build();
-        var server = new DashboardServer(app, url, new TelemetryStore());
+        var app = LoopbackWebApplication.Create(port, OtlpReceiver.MaxBodyBytes);
+        var server = new DashboardServer(app, app.Url(), new TelemetryStore());
         server.Map(platform);
         await app.StartAsync(cancellationToken);
         return server;
