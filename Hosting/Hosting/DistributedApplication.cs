@@ -47,6 +47,8 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>The fault proxies on every reference edge (runs started with <c>EdgeProxies</c> only).</summary>
     public Chaos.EdgeRouter Edges => _edges ?? throw new InvalidOperationException("This run has no edge proxies: start it with EdgeProxies=true (DistributedApplicationOptions.EdgeProxies).");
 
+    public bool HasEdgeProxies => _edges is not null;
+
     /// <summary>Broker faults of an in-memory Kafka resource of the graph.</summary>
     public Kafka.KafkaBrokerFaults KafkaFaults(string name) => new(GetInstances(name).Single());
 
@@ -61,8 +63,32 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public IReadOnlyList<ResourceInstance> GetInstances(string name) => _orchestrator.Find(name);
 
-    /// <summary>Starts every resource in dependency order; fails fast, with the failing resource's last log lines, if any cannot start.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _orchestrator.StartAsync(cancellationToken);
+    /// <summary>The local dashboard and OTLP receiver, when this run has one (configuration value <c>Dashboard</c>).</summary>
+    public Dashboard.DashboardServer? Dashboard { get; private set; }
+
+    /// <summary>
+    /// Starts the dashboard (unless <c>Dashboard=false</c>; the test host leaves it out unless asked), then every resource in
+    /// dependency order; fails fast, with the failing resource's last log lines, if any cannot start.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Dashboard is null && Configuration.GetValue("Dashboard", Options.Dashboard))
+        {
+            // Up before the services, so they export their telemetry to it from their first span.
+            var port = Options.RandomizePorts ? 0 : Configuration.GetValue("DashboardPort", 18888);
+            try
+            {
+                Dashboard = await Hosting.Dashboard.DashboardServer.StartAsync(this, port, cancellationToken);
+                Options.OtlpEndpoint ??= Dashboard.Url;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"No dashboard: port {port} is taken ({e.Message}); another port: --DashboardPort=<port>.");
+            }
+        }
+
+        await _orchestrator.StartAsync(cancellationToken);
+    }
 
     public Task StopAsync() => _orchestrator.StopAllAsync();
 
@@ -88,25 +114,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         var clock = Stopwatch.StartNew();
         Chaos.ChaosControlServer? control = null;
-        Dashboard.DashboardServer? dashboard = null;
         try
         {
-            if (Configuration.GetValue("Dashboard", true))
-            {
-                // Up before the services, so they export their telemetry to it from their first span.
-                var port = Configuration.GetValue("DashboardPort", 18888);
-                try
-                {
-                    dashboard = await Dashboard.DashboardServer.StartAsync(this, port, stop.Token);
-                    Options.OtlpEndpoint ??= dashboard.Url;
-                    WriteCurrentRun(dashboard);
-                }
-                catch (IOException e)
-                {
-                    Console.Error.WriteLine($"No dashboard: port {port} is taken ({e.Message}); another port: --DashboardPort=<port>.");
-                }
-            }
-
             Console.WriteLine($"Starting {Resources.Count} resources (run {RunId}, logs in {LogDirectory})");
             await StartAsync(stop.Token);
             Console.WriteLine(StatusTable.Render(this));
@@ -116,9 +125,10 @@ public sealed class DistributedApplication : IAsyncDisposable
                 Console.WriteLine($"Edge faults: {control.Url} (GET /edges, PUT /edges/{{edge}} with an EdgeFaults body, DELETE /edges/{{edge}}, POST /kafka/{{name}}/{{down|up}}/{{broker}})");
             }
 
-            if (dashboard is not null)
+            if (Dashboard is not null)
             {
-                Console.WriteLine($"Dashboard: {dashboard.LoginUrl} (the link signs one browser in)");
+                WriteCurrentRun(Dashboard);
+                Console.WriteLine($"Dashboard: {Dashboard.LoginUrl} (the link signs one browser in)");
             }
 
             Console.WriteLine($"{Options.ApplicationName} ready in {clock.Elapsed.TotalSeconds:0.0} s. Press Ctrl+C to stop.");
@@ -141,12 +151,8 @@ public sealed class DistributedApplication : IAsyncDisposable
                 await control.DisposeAsync();
             }
 
+            File.Delete(CurrentRunFile);
             await DisposeAsync();
-            if (dashboard is not null)
-            {
-                File.Delete(CurrentRunFile);
-                await dashboard.DisposeAsync(); // last: the services flush their telemetry to it as they stop
-            }
 
             Console.WriteLine($"Stopped in {clock.Elapsed.TotalSeconds:0.0} s.");
         }
@@ -176,6 +182,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (_edges is not null)
         {
             await _edges.DisposeAsync();
+        }
+
+        if (Dashboard is not null)
+        {
+            await Dashboard.DisposeAsync(); // last: the services flush their telemetry to it as they stop
         }
 
         _loggerFactory.Dispose();

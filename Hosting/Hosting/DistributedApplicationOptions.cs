@@ -33,6 +33,12 @@ public sealed class DistributedApplicationOptions
     /// </summary>
     public bool EdgeProxies { get; set; }
 
+    /// <summary>
+    /// Serve the dashboard and its OTLP receiver (on by default; the test host turns it off). Also the configuration
+    /// value <c>Dashboard</c> (e.g. <c>--Dashboard=false</c>), with <c>DashboardPort</c> (18888 unless ports are randomized).
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
+
     /// <summary>Passed to every project as OTEL_EXPORTER_OTLP_ENDPOINT when set.</summary>
     public string? OtlpEndpoint { get; set; } = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
 }

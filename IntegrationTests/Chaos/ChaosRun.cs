@@ -111,9 +111,7 @@ public sealed class ChaosRun(string scenario, ITestOutputHelper output) : IAsync
         }
 
         output.WriteLine(timeline.ToString());
-        var directory = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "chaos");
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, scenario + ".json"), JsonSerializer.Serialize(new
+        await File.WriteAllTextAsync(Artifacts.PathFor("chaos", scenario + ".json"), JsonSerializer.Serialize(new
         {
             scenario,
             marks = _marks.Select(m => new { at = Math.Round(m.At, 2), m.Mark }),

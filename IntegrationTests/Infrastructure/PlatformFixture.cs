@@ -71,7 +71,7 @@ public class PlatformFixture : IAsyncLifetime
     /// <summary>An HttpClient straight to one replica of a service (bypassing the gateway).</summary>
     public HttpClient Replica(string service, int replica) => new() { BaseAddress = App.GetEndpoint(service, replica: replica) };
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
         Gateway?.Dispose();

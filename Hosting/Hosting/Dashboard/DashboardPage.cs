@@ -22,15 +22,18 @@ internal static class DashboardPage
           .bar { background: #6cb4ff; height: 12px; position: relative; } .bar.error { background: #e06c75; }
           input, select { margin-right: 8px; }
           .hidden { display: none; }
+          .charts { display: flex; flex-wrap: wrap; gap: 12px; } .chart { border: 1px solid #e3e8ef; } .chart text { font-size: 11px; fill: #4a5565; }
+          tr.selected { background: #eef5ff; } tr.active-fault { background: #fff1f0; } #route-rows tr { cursor: pointer; }
         </style>
         </head>
         <body>
         <nav>
           <button data-tab="resources" class="active">Resources</button><button data-tab="console">Console</button>
-          <button data-tab="traces">Traces</button><button data-tab="logs">Structured logs</button><button data-tab="metrics">Metrics</button>
+          <button data-tab="traces">Traces</button><button data-tab="logs">Structured logs</button><button data-tab="metrics">Metrics</button><button data-tab="faults">Faults</button>
         </nav>
         <main>
-          <section id="resources"><table><thead><tr><th>Resource</th><th>Type</th><th>State</th><th>Endpoints</th><th>PID</th><th></th></tr></thead><tbody id="resource-rows"></tbody></table></section>
+          <section id="resources"><table><thead><tr><th>Resource</th><th>Type</th><th>Replica</th><th>State</th><th>Endpoints</th><th>PID</th><th></th></tr></thead><tbody id="resource-rows"></tbody></table>
+            <div id="environment"></div></section>
           <section id="console" class="hidden"><select id="console-resource"></select><input id="console-search" placeholder="search"><pre id="console-lines"></pre></section>
           <section id="traces" class="hidden"><input id="trace-search" placeholder="trace id, correlation id or span name"><button id="trace-go">Search</button>
             <table><thead><tr><th>Start</th><th>Trace</th><th>Services</th><th>Spans</th><th>Duration ms</th><th>Errors</th></tr></thead><tbody id="trace-rows"></tbody></table>
@@ -38,7 +41,14 @@ internal static class DashboardPage
           <section id="logs" class="hidden"><input id="log-service" placeholder="service"><select id="log-level"><option>trace</option><option>debug</option><option selected>information</option><option>warning</option><option>error</option></select>
             <input id="log-text" placeholder="text"><input id="log-correlation" placeholder="correlation id"><input id="log-trace" placeholder="trace id"><button id="log-go">Filter</button>
             <table><thead><tr><th>Time</th><th>Service</th><th>Level</th><th>Message</th><th>Trace</th></tr></thead><tbody id="log-rows"></tbody></table></section>
-          <section id="metrics" class="hidden"><select id="metric-series"></select><svg id="chart" width="900" height="260"></svg></section>
+          <section id="metrics" class="hidden">
+            <h3>Routes, last minute <small>(click one for its charts)</small></h3>
+            <table><thead><tr><th>Service</th><th>Route</th><th>req/s</th><th>errors %</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead><tbody id="route-rows"></tbody></table>
+            <h3 id="request-title">All services, all routes</h3><div id="request-charts" class="charts"></div>
+            <h3>Runtime <select id="runtime-service"></select></h3><div id="runtime-charts" class="charts"></div>
+            <h3>Any series</h3><select id="metric-series"></select><div id="series-chart" class="charts"></div></section>
+          <section id="faults" class="hidden"><p id="fault-status"></p>
+            <table><thead><tr><th>Edge</th><th>Upstream fault</th><th>Downstream fault</th><th></th></tr></thead><tbody id="fault-rows"></tbody></table></section>
         </main>
         <script>
         const $ = id => document.getElementById(id);
@@ -48,17 +58,27 @@ internal static class DashboardPage
         document.querySelectorAll('nav button').forEach(b => b.onclick = () => {
           document.querySelectorAll('nav button').forEach(x => x.classList.toggle('active', x === b));
           document.querySelectorAll('main section').forEach(s => s.classList.toggle('hidden', s.id !== b.dataset.tab));
-          ({ traces: loadTraces, logs: loadLogs, metrics: loadMetrics, console: openConsole })[b.dataset.tab]?.();
+          ({ traces: loadTraces, logs: loadLogs, metrics: loadMetrics, console: openConsole, faults: loadFaults })[b.dataset.tab]?.();
         });
         async function loadResources() {
           const resources = await get('/api/resources');
-          $('resource-rows').innerHTML = resources.map(r => `<tr data-resource="${text(r.name)}"><td>${text(r.name)}</td><td>${text(r.type)}</td>
+          $('resource-rows').innerHTML = resources.map(r => `<tr data-resource="${text(r.name)}"><td>${text(r.name)}</td><td>${text(r.type)}</td><td>${r.replicas > 1 ? `${r.replica + 1} of ${r.replicas}` : ''}</td>
             <td class="state state-${text(r.state)}">${text(r.state)}</td><td>${r.endpoints.map(e => `<a href="${text(e)}" target="_blank">${text(e)}</a>`).join(' ')}</td>
-            <td>${text(r.pid)}</td><td>${['stop', 'start', 'restart', 'kill'].map(c => `<button data-command="${c}" data-name="${text(r.name)}">${c}</button>`).join(' ')}</td></tr>`).join('');
+            <td>${text(r.pid)}</td><td>${['stop', 'start', 'restart', 'kill', 'environment'].map(c => `<button data-command="${c}" data-name="${text(r.name)}">${c}</button>`).join(' ')}</td></tr>`).join('');
           const selected = $('console-resource').value;
           $('console-resource').innerHTML = resources.map(r => `<option ${r.name === selected ? 'selected' : ''}>${text(r.name)}</option>`).join('');
+          const services = [...new Set(resources.filter(r => r.type === 'Project').map(r => r.resource))], service = $('runtime-service').value;
+          $('runtime-service').innerHTML = services.map(s => `<option ${s === service ? 'selected' : ''}>${text(s)}</option>`).join('');
         }
-        $('resource-rows').onclick = async e => { if (e.target.dataset.command) { await fetch(`/api/resources/${e.target.dataset.name}/${e.target.dataset.command}`, { method: 'POST' }); } };
+        $('resource-rows').onclick = async e => {
+          const { command, name } = e.target.dataset;
+          if (command === 'environment') {
+            const variables = await get(`/api/resources/${encodeURIComponent(name)}/environment`);
+            $('environment').innerHTML = `<h3>Environment of ${text(name)}</h3><table id="environment-rows">` + variables.map(v => `<tr><td>${text(v.name)}</td><td>${text(v.value)}</td></tr>`).join('') + '</table>';
+          } else if (command) {
+            await fetch(`/api/resources/${encodeURIComponent(name)}/${command}`, { method: 'POST' });
+          }
+        };
         function openConsole() {
           console_source?.close();
           $('console-lines').textContent = '';
@@ -90,20 +110,51 @@ internal static class DashboardPage
           $('log-rows').innerHTML = logs.map(l => `<tr><td>${new Date(l.time).toLocaleTimeString()}</td><td>${text(l.instance)}</td><td>${text(l.level)}</td><td>${text(l.message)}</td><td>${text(l.traceId)}</td></tr>`).join('');
         }
         $('log-go').onclick = loadLogs;
+        let selectedRoute = {};
         async function loadMetrics() {
+          const routes = await get('/api/metrics/routes'), ms = v => v == null ? '' : v.toFixed(1);
+          $('route-rows').innerHTML = routes.map(r => `<tr data-service="${text(r.service)}" data-route="${text(r.route)}" class="${r.service === selectedRoute.service && r.route === selectedRoute.route ? 'selected' : ''}">
+            <td>${text(r.service)}</td><td>${text(r.route)}</td><td>${r.requestsPerSecond.toFixed(2)}</td><td>${r.errorPercent.toFixed(1)}</td><td>${ms(r.p50Ms)}</td><td>${ms(r.p95Ms)}</td><td>${ms(r.p99Ms)}</td></tr>`).join('');
+          const q = new URLSearchParams(Object.entries(selectedRoute));
+          $('request-title').textContent = selectedRoute.service ? `${selectedRoute.service} ${selectedRoute.route}` : 'All services, all routes';
+          $('request-charts').innerHTML = (await get('/api/metrics/requests?' + q)).map(chartSvg).join('');
+          $('runtime-charts').innerHTML = (await get('/api/metrics/runtime?service=' + encodeURIComponent($('runtime-service').value))).map(chartSvg).join('');
           series = await get('/api/metrics');
           const selected = $('metric-series').value;
-          $('metric-series').innerHTML = series.map((s, i) => { const key = `${s.service} ${s.name} ${s.attributes}`; return `<option value="${i}" ${key === selected ? 'selected' : ''}>${text(key)}</option>`; }).join('');
-          drawChart();
+          $('metric-series').innerHTML = series.map((s, i) => `<option value="${i}" ${String(i) === selected ? 'selected' : ''}>${text(`${s.instance} ${s.name} ${s.attributes}`)}</option>`).join('');
+          drawSeries();
         }
-        function drawChart() {
+        $('route-rows').onclick = e => { const row = e.target.closest('tr'); if (row) { selectedRoute = { service: row.dataset.service, route: row.dataset.route }; loadMetrics(); } };
+        $('runtime-service').onchange = loadMetrics;
+        const colors = ['#2f6fdb', '#e0883e', '#b3261e', '#177a3b', '#7b4fd6', '#8a6d00'];
+        // One chart: a line per series, time along x, 0..max along y, with the max and the time span written on it.
+        function chartSvg(chart) {
+          const all = chart.lines.flatMap(l => l.points), w = 420, h = 170;
+          if (all.length === 0) return `<svg class="chart" width="${w}" height="${h}"><text x="8" y="16">${text(chart.title)}: no data yet</text></svg>`;
+          const t0 = Math.min(...all.map(p => Date.parse(p.time))), t1 = Math.max(...all.map(p => Date.parse(p.time))), max = Math.max(...all.map(p => p.value), 1e-9);
+          const x = t => 40 + (Date.parse(t) - t0) / Math.max(1, t1 - t0) * (w - 50), y = v => h - 20 - v / max * (h - 50);
+          const paths = chart.lines.map((l, i) => `<path d="${l.points.map((p, j) => `${j ? 'L' : 'M'}${x(p.time).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ')}" fill="none" stroke="${colors[i % colors.length]}" stroke-width="1.5"/>`).join('');
+          const dots = chart.lines.map((l, i) => l.points.length > 12 ? '' : l.points.map(p => `<circle cx="${x(p.time).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="2.5" fill="${colors[i % colors.length]}"/>`).join('')).join('');
+          const legend = chart.lines.map((l, i) => `<tspan fill="${colors[i % colors.length]}">${text(l.label)} </tspan>`).join('');
+          return `<svg class="chart" width="${w}" height="${h}" data-title="${text(chart.title)}"><text x="8" y="14">${text(chart.title)} (${text(chart.unit)}), max ${max.toFixed(2)}</text>
+            <text x="8" y="28">${legend}</text><line x1="40" y1="${h - 20}" x2="${w - 10}" y2="${h - 20}" stroke="#c9d3e0"/>
+            <text x="40" y="${h - 6}">${new Date(t0).toLocaleTimeString()}</text><text x="${w - 70}" y="${h - 6}">${new Date(t1).toLocaleTimeString()}</text>${paths}${dots}</svg>`;
+        }
+        function drawSeries() {
           const s = series[$('metric-series').value]; if (!s) return;
-          const values = s.points.map(p => s.kind === 'histogram' ? p.value : p.value), max = Math.max(...values, 1e-9);
-          const path = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${i / Math.max(1, values.length - 1) * 880 + 10},${250 - v / max * 230}`).join(' ');
-          $('chart').innerHTML = `<path d="${path}" fill="none" stroke="#2f6fdb" stroke-width="2"/><text x="10" y="14">${text(s.name)} (${text(s.unit)}) max ${max.toFixed(2)}</text>`;
+          $('series-chart').innerHTML = chartSvg({ title: s.name, unit: s.unit, lines: [{ label: s.instance, points: s.points.map(p => ({ time: p.time, value: p.value })) }] });
         }
-        $('metric-series').onchange = drawChart;
+        $('metric-series').onchange = drawSeries;
+        async function loadFaults() {
+          const faults = await get('/api/faults'), describe = f => Object.entries(f).filter(([k, v]) => v && v !== '00:00:00' && k !== 'isNone').map(([k, v]) => `${k} ${v}`).join(', ');
+          $('fault-status').textContent = faults.enabled ? `${faults.edges.filter(e => e.active).length} of ${faults.edges.length} edges have faults; ${faults.resets} connections reset so far.`
+            : 'This run has no edge proxies: start it with ./platform run -- --EdgeProxies=true to put a fault proxy on every edge.';
+          $('fault-rows').innerHTML = faults.edges.map(e => `<tr class="${e.active ? 'active-fault' : ''}"><td>${text(e.edge)}</td><td>${text(describe(e.faults.upstream))}</td><td>${text(describe(e.faults.downstream))}</td>
+            <td>${e.active ? `<button data-edge="${text(e.edge)}">clear</button>` : ''}</td></tr>`).join('');
+        }
+        $('fault-rows').onclick = async e => { if (e.target.dataset.edge) { await fetch(`/api/faults/${encodeURIComponent(e.target.dataset.edge)}`, { method: 'DELETE' }); loadFaults(); } };
         loadResources(); setInterval(loadResources, 1000);
+        setInterval(() => { if (!$('metrics').classList.contains('hidden')) loadMetrics(); if (!$('faults').classList.contains('hidden')) loadFaults(); }, 5000);
         </script>
         </body>
         </html>

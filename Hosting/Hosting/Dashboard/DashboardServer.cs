@@ -16,7 +16,7 @@ namespace Platform.Hosting.Dashboard;
 /// console logs, and the services' telemetry received over OTLP (traces, structured logs, metrics). The browser signs
 /// in once with the one-time token of the printed login link; the OTLP routes take no token (services post to them).
 /// </summary>
-internal sealed class DashboardServer : IAsyncDisposable
+public sealed partial class DashboardServer : IAsyncDisposable
 {
     private const string SessionCookie = "platform-dashboard";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -42,7 +42,7 @@ internal sealed class DashboardServer : IAsyncDisposable
     /// <summary>The link that signs a browser in; the token works once.</summary>
     public string LoginUrl => $"{Url}/login?t={_loginToken}";
 
-    public static async Task<DashboardServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
+    internal static async Task<DashboardServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
     {
         var app = LoopbackWebApplication.Create(port, OtlpReceiver.MaxBodyBytes);
         var server = new DashboardServer(app, app.Url(), new TelemetryStore());
@@ -117,6 +117,21 @@ internal sealed class DashboardServer : IAsyncDisposable
         ui.MapGet("/api/logs", (string? service, string? level, string? text, string? traceId, string? correlationId, int? limit)
             => Telemetry.Logs(service, level, text, traceId, correlationId, Math.Clamp(limit ?? 200, 1, 2000)));
         ui.MapGet("/api/metrics", (string? service, string? name) => Telemetry.Metrics(service, name));
+        ui.MapGet("/api/metrics/routes", () => MetricCharts.Routes(Telemetry.Metrics(null, MetricCharts.RequestDuration)));
+        ui.MapGet("/api/metrics/requests", (string? service, string? route) => MetricCharts.Requests(Telemetry.Metrics(service, MetricCharts.RequestDuration), service, route));
+        ui.MapGet("/api/metrics/runtime", (string? service) => MetricCharts.Runtime(Telemetry.Metrics(service, null), service));
+        ui.MapGet("/api/resources/{name}/environment", (string name) =>
+            platform.GetInstances(name).FirstOrDefault(i => i.Name == name) is { } instance
+                ? Results.Ok(Environment(instance))
+                : Results.Problem(statusCode: 404, title: "No such resource", detail: name));
+        ui.MapGet("/api/faults", () => platform.HasEdgeProxies
+            ? Results.Ok(new { enabled = true, edges = platform.Edges.Edges.Select(e => new { edge = e, faults = platform.Edges.FaultsOf(e), active = !platform.Edges.FaultsOf(e).Equals(Chaos.EdgeFaults.None) }), platform.Edges.Resets })
+            : Results.Ok(new { enabled = false, edges = Array.Empty<object>(), Resets = 0L }));
+        ui.MapDelete("/api/faults/{edge}", (string edge) =>
+        {
+            platform.Edges.Clear(edge);
+            return Results.NoContent();
+        });
     }
 
     private bool TakeLoginToken(string? token)
@@ -187,6 +202,15 @@ internal sealed class DashboardServer : IAsyncDisposable
         return text.ToString();
     }
 
+    /// <summary>The environment the instance's process was started with; secrets (by name, or passwords inside a value) masked.</summary>
+    private static IEnumerable<object> Environment(ResourceInstance instance)
+        => (instance.Spec?.Environment ?? new Dictionary<string, string>())
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new { name = e.Key, value = SecretName().IsMatch(e.Key) ? "***" : Mask(e.Value) });
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?i)password|secret|token|cookie|key$|_key_|signing")]
+    private static partial System.Text.RegularExpressions.Regex SecretName();
+
     private static string Mask(string connectionString)
         => System.Text.RegularExpressions.Regex.Replace(
             System.Text.RegularExpressions.Regex.Replace(connectionString, "(?i)(password=)[^;]*", "$1***"),
@@ -207,6 +231,7 @@ internal sealed class DashboardServer : IAsyncDisposable
             resource = instance.Resource.Name,
             type = instance.Resource.GetType().Name.Replace("Resource", "", StringComparison.Ordinal),
             instance.Replica,
+            replicas = instance.Resource.ReplicaCount(),
             state = instance.State.ToString().ToLowerInvariant(),
             instance.Pid,
             instance.ExitCode,

@@ -208,6 +208,7 @@ internal sealed class Orchestrator : IAsyncDisposable
             {
                 await ApplyEnvironmentAsync(instance, spec, deadline.Token);
                 instance.Process?.Dispose();
+                instance.Spec = spec;
                 instance.Process = ManagedProcess.Start(spec, Run, instance.Logs);
                 exited = instance.Process.Exited;
                 instance.SetState(ResourceState.Running);

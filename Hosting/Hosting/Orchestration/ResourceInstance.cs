@@ -31,6 +31,9 @@ public sealed class ResourceInstance
 
     public int? ExitCode { get; private set; }
 
+    /// <summary>The command line and environment the process was last started with (empty for a resource that is not a process).</summary>
+    public ProcessSpec? Spec { get; internal set; }
+
     internal ManagedProcess? Process { get; set; }
 
     /// <summary>Raised after every state change.</summary>

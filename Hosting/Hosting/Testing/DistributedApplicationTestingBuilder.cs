@@ -52,6 +52,7 @@ public static class DistributedApplicationTestingBuilder
     private static void ForTests(DistributedApplicationOptions options)
     {
         options.RandomizePorts = true;
+        options.Dashboard = false; // a test that drives the dashboard passes --Dashboard=true
         options.StopTimeout = TimeSpan.FromSeconds(3);
         options.HostLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning;
     }

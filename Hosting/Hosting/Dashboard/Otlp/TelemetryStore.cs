@@ -18,7 +18,12 @@ public sealed record LogView(
 /// <summary>A metric's value at one export: a number (gauge, counter) or a histogram's count, sum and buckets.</summary>
 public sealed record MetricPoint(DateTimeOffset Time, double Value, long Count, double Sum, IReadOnlyList<double> Bounds, IReadOnlyList<ulong> Buckets);
 
-public sealed record MetricSeries(string Service, string Name, string Unit, string Kind, string Attributes, IReadOnlyList<MetricPoint> Points);
+/// <summary>One instance's series of a metric with one set of attributes. <paramref name="Cumulative"/>: each point counts from the series' start (OTLP's default temporality).</summary>
+public sealed record MetricSeries(
+    string Service, string Instance, string Name, string Unit, string Kind, bool Cumulative, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<MetricPoint> Points)
+{
+    public string Attributes => string.Join(",", Labels.Select(l => $"{l.Key}={l.Value}").Order(StringComparer.Ordinal));
+}
 
 /// <summary>
 /// What the OTLP receiver took in, kept in memory with fixed bounds (oldest dropped first): spans, log records, and
@@ -47,11 +52,12 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
             foreach (var span in resource.ScopeSpans.SelectMany(s => s.Spans))
             {
                 var start = Time(span.StartTimeUnixNano);
+                var attributes = Attributes(span.Attributes);
                 spans.Add(new SpanView(
-                    Hex(span.TraceId), Hex(span.SpanId), span.ParentSpanId.IsEmpty ? null : Hex(span.ParentSpanId), span.Name, service, instance,
+                    Hex(span.TraceId), Hex(span.SpanId), span.ParentSpanId.IsEmpty ? null : Hex(span.ParentSpanId), DisplayName(span.Name, attributes), service, instance,
                     span.Kind switch { 2 => "server", 3 => "client", 4 => "producer", 5 => "consumer", _ => "internal" },
                     start, (span.EndTimeUnixNano - (double)span.StartTimeUnixNano) / 1_000_000, span.Status?.Code == 2, NullIfEmpty(span.Status?.Message),
-                    Attributes(span.Attributes), span.Links.Select(l => $"{Hex(l.TraceId)}/{Hex(l.SpanId)}").ToList()));
+                    attributes, span.Links.Select(l => $"{Hex(l.TraceId)}/{Hex(l.SpanId)}").ToList()));
             }
         }
 
@@ -112,38 +118,40 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 
     public void Add(ExportMetricsServiceRequest request)
     {
-        var points = new List<(string Key, string Service, string Name, string Unit, string Kind, string Attributes, MetricPoint Point)>();
+        var points = new List<(MetricSeries Series, MetricPoint Point)>();
         foreach (var resource in request.ResourceMetrics)
         {
-            var (service, _) = Identity(resource.Resource);
+            var (service, instance) = Identity(resource.Resource);
             foreach (var metric in resource.ScopeMetrics.SelectMany(s => s.Metrics))
             {
                 switch (metric.DataCase)
                 {
                     case Metric.DataOneofCase.Gauge:
-                        AddNumbers("gauge", metric.Gauge.DataPoints);
+                        AddNumbers("gauge", false, metric.Gauge.DataPoints);
                         break;
                     case Metric.DataOneofCase.Sum:
-                        AddNumbers("sum", metric.Sum.DataPoints);
+                        AddNumbers("sum", metric.Sum.AggregationTemporality == CumulativeTemporality, metric.Sum.DataPoints);
                         break;
                     case Metric.DataOneofCase.Histogram:
+                        var cumulative = metric.Histogram.AggregationTemporality == CumulativeTemporality;
                         foreach (var p in metric.Histogram.DataPoints)
                         {
-                            var attributes = Flatten(p.Attributes);
-                            points.Add(($"{service}|{metric.Name}|{attributes}", service, metric.Name, metric.Unit, "histogram", attributes,
+                            points.Add((Series("histogram", cumulative, p.Attributes),
                                 new MetricPoint(Time(p.TimeUnixNano), p.Count == 0 ? 0 : p.Sum / p.Count, (long)p.Count, p.Sum, [.. p.ExplicitBounds], [.. p.BucketCounts])));
                         }
 
                         break;
                 }
 
-                void AddNumbers(string kind, IEnumerable<NumberDataPoint> data)
+                MetricSeries Series(string kind, bool cumulative, IEnumerable<KeyValue> attributes)
+                    => new(service, instance, metric.Name, metric.Unit, kind, cumulative, Attributes(attributes), []);
+
+                void AddNumbers(string kind, bool cumulative, IEnumerable<NumberDataPoint> data)
                 {
                     foreach (var p in data)
                     {
-                        var attributes = Flatten(p.Attributes);
                         var value = p.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? p.AsInt : p.AsDouble;
-                        points.Add(($"{service}|{metric.Name}|{attributes}", service, metric.Name, metric.Unit, kind, attributes, new MetricPoint(Time(p.TimeUnixNano), value, 0, 0, [], [])));
+                        points.Add((Series(kind, cumulative, p.Attributes), new MetricPoint(Time(p.TimeUnixNano), value, 0, 0, [], [])));
                     }
                 }
             }
@@ -151,11 +159,12 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 
         lock (_gate)
         {
-            foreach (var (key, service, name, unit, kind, attributes, point) in points)
+            foreach (var (incoming, point) in points)
             {
+                var key = $"{incoming.Instance}|{incoming.Name}|{incoming.Attributes}";
                 if (!_series.TryGetValue(key, out var series))
                 {
-                    _series[key] = series = (new MetricSeries(service, name, unit, kind, attributes, []), new Queue<MetricPoint>());
+                    _series[key] = series = (incoming, new Queue<MetricPoint>());
                 }
 
                 series.Points.Enqueue(point);
@@ -215,10 +224,12 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
             return _series.Values
                 .Where(s => (service is null || s.Series.Service == service) && (name is null || s.Series.Name == name))
                 .Select(s => s.Series with { Points = [.. s.Points] })
-                .OrderBy(s => s.Service).ThenBy(s => s.Name).ThenBy(s => s.Attributes, StringComparer.Ordinal)
+                .OrderBy(s => s.Service).ThenBy(s => s.Name).ThenBy(s => s.Instance).ThenBy(s => s.Attributes, StringComparer.Ordinal)
                 .ToList();
         }
     }
+
+    private const int CumulativeTemporality = 2;
 
     private static readonly string[] Levels = ["trace", "debug", "information", "warning", "error", "critical"];
 
@@ -230,6 +241,12 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
         return new TraceSummary(root.TraceId, $"{root.Service}: {root.Name}", [.. spans.Select(s => s.Service).Distinct().Order()], start,
             (end - start).TotalMilliseconds, spans.Count, spans.Count(s => s.Error), spans.Select(s => s.Attributes.GetValueOrDefault("correlation.id")).FirstOrDefault(c => c is not null));
     }
+
+    /// <summary>ASP.NET Core's own request activity is named after its diagnostic event; show the request instead.</summary>
+    private static string DisplayName(string name, Dictionary<string, string> attributes)
+        => name == "Microsoft.AspNetCore.Hosting.HttpRequestIn" && attributes.TryGetValue("http.request.method", out var method)
+            ? $"{method} {attributes.GetValueOrDefault("http.route") ?? attributes.GetValueOrDefault("url.path")}"
+            : name;
 
     private static (string Service, string Instance) Identity(Resource? resource)
     {
@@ -259,9 +276,6 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 
         return result;
     }
-
-    private static string Flatten(IEnumerable<KeyValue> attributes)
-        => string.Join(",", attributes.Select(a => $"{a.Key}={Text(a.Value)}").Order(StringComparer.Ordinal));
 
     private static string? Text(AnyValue? value) => value?.ValueCase switch
     {
