@@ -246,7 +246,7 @@ public static class MetricCharts
 
         var first = covered.Min(s => s.Points[0].Time);
         var last = covered.Max(s => s.Points[^1].Time);
-        var tick = new DateTimeOffset(first.Ticks - first.Ticks % Step.Ticks + Step.Ticks, TimeSpan.Zero);
+        var tick = new DateTimeOffset((first.Ticks + Step.Ticks - 1) / Step.Ticks * Step.Ticks, TimeSpan.Zero); // the first step boundary at or after it
         var grid = new List<DateTimeOffset>();
         for (; tick <= last; tick += Step)
         {
