@@ -27,10 +27,10 @@ public sealed class TopicReader : IDisposable
         => new(await platform.App.GetConnectionStringAsync("kafka"), topic);
 
     /// <summary>Every message with a message-id header, from the beginning up to the end of each partition as of now.</summary>
-    public Task<List<(Guid MessageId, string Key, int Partition, long Offset)>> ReadToEndAsync(TimeSpan timeout) => Task.Run(() =>
+    public Task<List<TopicMessage>> ReadToEndAsync(TimeSpan timeout) => Task.Run(() =>
     {
         var ends = _partitions.ToDictionary(p => p.Partition.Value, p => _consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(5)).High.Value);
-        var read = new List<(Guid, string, int, long)>();
+        var read = new List<TopicMessage>();
         var positions = _partitions.ToDictionary(p => p.Partition.Value, _ => -1L);
         using var deadline = new CancellationTokenSource(timeout);
         while (positions.Any(p => p.Value + 1 < ends[p.Key]))
@@ -49,7 +49,8 @@ public sealed class TopicReader : IDisposable
             positions[result.Partition.Value] = result.Offset.Value;
             if (Guid.TryParse(result.Message.Headers.Get(MessageHeaders.MessageId), out var id))
             {
-                read.Add((id, result.Message.Key, result.Partition.Value, result.Offset.Value));
+                read.Add(new TopicMessage(id, result.Message.Key, result.Partition.Value, result.Offset.Value,
+                    result.Message.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => System.Text.Encoding.UTF8.GetString(g.Last().GetValueBytes())), result.Message.Value));
             }
         }
 
@@ -61,4 +62,10 @@ public sealed class TopicReader : IDisposable
         _consumer.Close();
         _consumer.Dispose();
     }
+}
+
+/// <summary>A message as it sits on the topic: where, its headers, and its body.</summary>
+public sealed record TopicMessage(Guid MessageId, string Key, int Partition, long Offset, IReadOnlyDictionary<string, string> Headers, byte[] Value)
+{
+    public string? Type => Headers.GetValueOrDefault(MessageHeaders.MessageType);
 }

@@ -64,5 +64,24 @@ public static class WorkspaceApi
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
+    /// <summary>Starts the provisioning saga for a workspace from a template (with test-only step faults) and waits until it ends.</summary>
+    public static async Task<(JsonElement Status, Guid WorkspaceId)> ProvisionAsync(this HttpClient gateway, string accessToken, string template, object[] members, string? faults = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/workspaces") { Content = JsonContent.Create(new { name = "Provisioned", template, members }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        if (faults is not null)
+        {
+            request.Headers.Add(Platform.Sagas.SagaFaults.HeaderName, faults);
+        }
+
+        using var response = await gateway.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var workspaceId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workspaceId").GetGuid();
+        var status = await Eventually.ReturnsAsync(
+            () => gateway.JsonAsync(response.Headers.Location!.ToString(), accessToken),
+            s => s.GetProperty("status").GetString() != "pending", TimeSpan.FromSeconds(60), "provisioning finishes");
+        return (status, workspaceId);
+    }
+
     public static string? ETag(this HttpResponseMessage response) => response.Headers.ETag?.Tag;
 }

@@ -16,7 +16,7 @@ public sealed class ProvisioningSagaTests(PlatformFixture platform)
         var (_, owner, registration) = await platform.Gateway.SignUpAsync();
         var (colleagueId, colleague) = await platform.AddColleagueAsync(registration.UserId!.Value);
 
-        var (status, workspaceId) = await ProvisionAsync(owner.AccessToken, "project-tracker", [new { userId = colleagueId, role = "editor" }]);
+        var (status, workspaceId) = await platform.Gateway.ProvisionAsync(owner.AccessToken, "project-tracker", [new { userId = colleagueId, role = "editor" }]);
 
         Assert.Equal("completed", status.GetProperty("status").GetString());
         var details = await platform.Gateway.JsonAsync($"/api/workspaces/{workspaceId}", colleague.AccessToken); // the colleague is a member
@@ -38,7 +38,7 @@ public sealed class ProvisioningSagaTests(PlatformFixture platform)
         var (_, owner, registration) = await platform.Gateway.SignUpAsync();
         var (colleagueId, _) = await platform.AddColleagueAsync(registration.UserId!.Value);
 
-        var (status, workspaceId) = await ProvisionAsync(owner.AccessToken, "crm", [new { userId = colleagueId, role = "viewer" }], $"{step}=fail");
+        var (status, workspaceId) = await platform.Gateway.ProvisionAsync(owner.AccessToken, "crm", [new { userId = colleagueId, role = "viewer" }], $"{step}=fail");
 
         Assert.Equal("failed", status.GetProperty("status").GetString());
         Assert.Equal("Injected failure.", status.GetProperty("error").GetString());
@@ -75,23 +75,5 @@ public sealed class ProvisioningSagaTests(PlatformFixture platform)
         Assert.Equal(sagas, await platform.QueryScalarAsync<long>("workspacesdb", "SELECT count(*) FROM sagas"));
         using var someoneElses = await platform.Gateway.SendAsync(HttpMethod.Get, $"/api/workspaces/provisioning/{Guid.NewGuid()}", owner.AccessToken);
         await someoneElses.AssertProblemAsync(404);
-    }
-
-    private async Task<(JsonElement Status, Guid WorkspaceId)> ProvisionAsync(string accessToken, string template, object[] members, string? faults = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/workspaces") { Content = JsonContent.Create(new { name = "Provisioned", template, members }) };
-        request.Headers.Authorization = new("Bearer", accessToken);
-        if (faults is not null)
-        {
-            request.Headers.Add(SagaFaults.HeaderName, faults);
-        }
-
-        using var response = await platform.Gateway.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var workspaceId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("workspaceId").GetGuid();
-        var status = await Eventually.ReturnsAsync(
-            () => platform.Gateway.JsonAsync(response.Headers.Location!.ToString(), accessToken),
-            s => s.GetProperty("status").GetString() != "pending", TimeSpan.FromSeconds(60), "provisioning finishes");
-        return (status, workspaceId);
     }
 }
