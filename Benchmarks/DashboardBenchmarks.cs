@@ -57,6 +57,12 @@ internal static class DashboardBenchmarks
         Console.WriteLine($"{"decode + store in process (baseline)",-58} {baseline,12:0} {"1.00",8}");
         Console.WriteLine($"{"POST /v1/traces, 4 concurrent clients",-58} {overHttp,12:0} {overHttp / baseline,8:0.00}");
         Console.WriteLine($"  managed heap with both stores full (100 000 spans each, older ones evicted): {heap:0} MiB, about {heap * 1024 / 200_000:0.00} KiB per span");
+        Console.WriteLine($"  process resident set at that point: {Measure.RssMegabytes(Environment.ProcessId):0} MiB");
+
+        // What the traces page costs on a full store: the newest 100 traces, and a search by correlation id.
+        var (listP50, listP99) = await Measure.LatencyAsync(20, _ => Task.FromResult(store.Traces(null, null, 100)));
+        var (searchP50, searchP99) = await Measure.LatencyAsync(20, i => Task.FromResult(store.Traces(null, $"bench-{Math.Max(0, i) % 64}-17", 100)));
+        Console.WriteLine($"  traces query on the full store: newest 100 p50 {listP50:0.0} ms, p99 {listP99:0.0} ms; by correlation id p50 {searchP50:0.0} ms, p99 {searchP99:0.0} ms");
         GC.KeepAlive(inProcess);
     }
 

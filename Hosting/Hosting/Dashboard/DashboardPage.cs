@@ -95,14 +95,21 @@ internal static class DashboardPage
             <td>${text(t.services.join(', '))}</td><td>${t.spans}</td><td>${t.durationMs.toFixed(1)}</td><td>${t.errors}</td></tr>`).join('');
         }
         $('trace-go').onclick = loadTraces;
-        $('trace-rows').onclick = async e => {
+        $('trace-rows').onclick = e => {
           const row = e.target.closest('tr'); if (!row) return;
           e.preventDefault();
-          const spans = await get(`/api/traces/${row.dataset.trace}`);
-          const start = Math.min(...spans.map(s => Date.parse(s.start))), total = Math.max(...spans.map(s => Date.parse(s.start) + s.durationMs)) - start || 1;
-          $('waterfall').innerHTML = '<h3>Waterfall</h3><table class="waterfall">' + spans.map(s => `<tr class="span"><td>${text(s.service)}</td><td>${text(s.name)}</td><td>${s.durationMs.toFixed(1)} ms</td>
-            <td style="width:50%"><div class="bar ${s.error ? 'error' : ''}" style="margin-left:${(Date.parse(s.start) - start) / total * 100}%;width:${Math.max(0.5, s.durationMs / total * 100)}%"></div></td></tr>`).join('') + '</table>';
+          openTrace(row.dataset.trace);
         };
+        // A span's links (a Kafka or bus message consumed in another trace) open the linked trace.
+        $('waterfall').onclick = e => { if (e.target.dataset.trace) { e.preventDefault(); openTrace(e.target.dataset.trace); } };
+        async function openTrace(traceId) {
+          const spans = await get(`/api/traces/${traceId}`);
+          if (spans.length === 0) { $('waterfall').innerHTML = `<h3>Trace ${text(traceId)}</h3><p>Not in the store (never received, or evicted).</p>`; return; }
+          const start = Math.min(...spans.map(s => Date.parse(s.start))), total = Math.max(...spans.map(s => Date.parse(s.start) + s.durationMs)) - start || 1;
+          $('waterfall').innerHTML = `<h3>Waterfall of ${text(traceId)}</h3><table class="waterfall">` + spans.map(s => `<tr class="span"><td>${text(s.instance)}</td><td>${text(s.kind)}</td><td>${text(s.name)}</td><td>${s.durationMs.toFixed(1)} ms</td>
+            <td style="width:45%"><div class="bar ${s.error ? 'error' : ''}" title="${text(s.statusMessage ?? '')}" style="margin-left:${(Date.parse(s.start) - start) / total * 100}%;width:${Math.max(0.5, s.durationMs / total * 100)}%"></div></td>
+            <td>${s.links.map(l => `<a href="#" data-trace="${text(l.split('/')[0])}">linked trace</a>`).join(' ')}</td></tr>`).join('') + '</table>';
+        }
         async function loadLogs() {
           const q = new URLSearchParams({ level: $('log-level').value });
           [['service', 'log-service'], ['text', 'log-text'], ['correlationId', 'log-correlation'], ['traceId', 'log-trace']].forEach(([k, id]) => $(id).value && q.set(k, $(id).value));
