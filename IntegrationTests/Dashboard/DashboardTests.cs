@@ -150,7 +150,8 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await Expect(page.Locator("#request-title")).ToContainTextAsync("auth");
         foreach (var chart in new[] { "Request rate", "Error rate (5xx and failed requests)", "Latency" })
         {
-            await Expect(page.Locator($"#request-charts svg[data-title='{chart}'] path").First).ToBeAttachedAsync();
+            // a chart needs two 5 s grid points of the route's series: the page redraws every 5 s until it has them
+            await Expect(page.Locator($"#request-charts svg[data-title='{chart}'] path").First).ToBeAttachedAsync(new() { Timeout = 30_000 });
         }
 
         foreach (var chart in new[] { "CPU", "Working set", "GC heap after last collection", "GC collections" })

@@ -129,6 +129,11 @@ public sealed partial class DashboardServer : IAsyncDisposable
             : Results.Ok(new { enabled = false, edges = Array.Empty<object>(), Resets = 0L }));
         ui.MapDelete("/api/faults/{edge}", (string edge) =>
         {
+            if (!platform.HasEdgeProxies || !platform.Edges.Edges.Contains(edge, StringComparer.OrdinalIgnoreCase))
+            {
+                return Results.Problem(statusCode: 404, title: "No such edge", detail: platform.HasEdgeProxies ? string.Join(", ", platform.Edges.Edges) : "This run has no edge proxies.");
+            }
+
             platform.Edges.Clear(edge);
             return Results.NoContent();
         });
