@@ -5,7 +5,10 @@ namespace Platform.Hosting.Dashboard.Otlp;
 
 public sealed record SpanView(
     string TraceId, string SpanId, string? ParentSpanId, string Name, string Service, string Instance, string Kind,
-    DateTimeOffset Start, double DurationMs, bool Error, string? StatusMessage, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string> Links);
+    DateTimeOffset Start, double DurationMs, bool Error, string? StatusMessage, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string> Links)
+{
+    public string? CorrelationId => Attributes.GetValueOrDefault("correlation.id");
+}
 
 public sealed record TraceSummary(string TraceId, string Name, IReadOnlyList<string> Services, DateTimeOffset Start, double DurationMs, int Spans, int Errors, string? CorrelationId);
 
@@ -33,7 +36,8 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 {
     private readonly Lock _gate = new();
     private readonly Queue<SpanView> _spans = new();
-    private readonly Dictionary<string, List<SpanView>> _traces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TraceEntry> _traces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _tracesByCorrelation = new(StringComparer.Ordinal);
     private readonly Queue<LogView> _logs = new();
     private readonly Dictionary<string, (MetricSeries Series, Queue<MetricPoint> Points)> _series = new(StringComparer.Ordinal);
 
@@ -68,18 +72,34 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
                 _spans.Enqueue(span);
                 if (!_traces.TryGetValue(span.TraceId, out var trace))
                 {
-                    _traces[span.TraceId] = trace = [];
+                    _traces[span.TraceId] = trace = new TraceEntry();
                 }
 
                 trace.Add(span);
+                if (span.CorrelationId is { } correlationId && trace.Correlations.Add(correlationId))
+                {
+                    if (!_tracesByCorrelation.TryGetValue(correlationId, out var traces))
+                    {
+                        _tracesByCorrelation[correlationId] = traces = new HashSet<string>(StringComparer.Ordinal);
+                    }
+
+                    traces.Add(span.TraceId);
+                }
             }
 
             while (_spans.Count > maxSpans)
             {
                 var old = _spans.Dequeue();
-                if (_traces.TryGetValue(old.TraceId, out var trace) && trace.Remove(old) && trace.Count == 0)
+                if (_traces.TryGetValue(old.TraceId, out var trace) && trace.Remove(old) && trace.Spans.Count == 0)
                 {
                     _traces.Remove(old.TraceId);
+                    foreach (var correlationId in trace.Correlations)
+                    {
+                        if (_tracesByCorrelation.TryGetValue(correlationId, out var traces) && traces.Remove(old.TraceId) && traces.Count == 0)
+                        {
+                            _tracesByCorrelation.Remove(correlationId);
+                        }
+                    }
                 }
             }
 
@@ -118,7 +138,7 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 
     public void Add(ExportMetricsServiceRequest request)
     {
-        var points = new List<(MetricSeries Series, MetricPoint Point)>();
+        var points = new List<(MetricSeries Series, MetricPoint Point, DateTimeOffset Start)>();
         foreach (var resource in request.ResourceMetrics)
         {
             var (service, instance) = Identity(resource.Resource);
@@ -137,7 +157,8 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
                         foreach (var p in metric.Histogram.DataPoints)
                         {
                             points.Add((Series("histogram", cumulative, p.Attributes),
-                                new MetricPoint(Time(p.TimeUnixNano), p.Count == 0 ? 0 : p.Sum / p.Count, (long)p.Count, p.Sum, [.. p.ExplicitBounds], [.. p.BucketCounts])));
+                                new MetricPoint(Time(p.TimeUnixNano), p.Count == 0 ? 0 : p.Sum / p.Count, (long)p.Count, p.Sum, [.. p.ExplicitBounds], [.. p.BucketCounts]),
+                                Time(p.StartTimeUnixNano)));
                         }
 
                         break;
@@ -151,7 +172,7 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
                     foreach (var p in data)
                     {
                         var value = p.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? p.AsInt : p.AsDouble;
-                        points.Add((Series(kind, cumulative, p.Attributes), new MetricPoint(Time(p.TimeUnixNano), value, 0, 0, [], [])));
+                        points.Add((Series(kind, cumulative, p.Attributes), new MetricPoint(Time(p.TimeUnixNano), value, 0, 0, [], []), Time(p.StartTimeUnixNano)));
                     }
                 }
             }
@@ -159,12 +180,23 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 
         lock (_gate)
         {
-            foreach (var (incoming, point) in points)
+            foreach (var (incoming, point, start) in points)
             {
                 var key = $"{incoming.Instance}|{incoming.Name}|{incoming.Attributes}";
                 if (!_series.TryGetValue(key, out var series))
                 {
                     _series[key] = series = (incoming, new Queue<MetricPoint>());
+                    if (incoming.Cumulative)
+                    {
+                        // A series appears at its first export, with everything it counted since the previous one (an SDK
+                        // creates it at its first measurement): start it from zero one export interval earlier (or at its
+                        // start time, if later), so what it counted shows as a rate instead of vanishing into the baseline.
+                        var zero = point.Time - MetricCharts.Step > start ? point.Time - MetricCharts.Step : start;
+                        if (zero < point.Time)
+                        {
+                            series.Points.Enqueue(point with { Time = zero, Value = 0, Count = 0, Sum = 0, Buckets = [.. point.Buckets.Select(_ => 0UL)] });
+                        }
+                    }
                 }
 
                 series.Points.Enqueue(point);
@@ -178,18 +210,27 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
         }
     }
 
-    /// <summary>The newest traces first; <paramref name="search"/> matches a trace id, a correlation id, or part of a span name.</summary>
+    /// <summary>
+    /// The newest traces first; <paramref name="search"/> matches a trace id or a correlation id (both indexed), or
+    /// else part of a span name (a scan). Only the traces returned are summarized.
+    /// </summary>
     public IReadOnlyList<TraceSummary> Traces(string? service, string? search, int limit)
     {
         lock (_gate)
         {
-            return _traces.Values
-                .Where(t => service is null || t.Exists(s => s.Service == service))
-                .Where(t => string.IsNullOrEmpty(search) || t.Exists(s => s.TraceId == search || s.Attributes.GetValueOrDefault("correlation.id") == search
-                                                                            || s.Name.Contains(search, StringComparison.OrdinalIgnoreCase)))
-                .Select(Summarize)
+            IEnumerable<TraceEntry> found = _traces.Values;
+            if (!string.IsNullOrEmpty(search))
+            {
+                var indexed = (_tracesByCorrelation.GetValueOrDefault(search) ?? []).Append(search)
+                    .Select(id => _traces.GetValueOrDefault(id)).OfType<TraceEntry>().Distinct().ToList();
+                found = indexed.Count > 0 ? indexed : found.Where(t => t.Spans.Exists(s => s.Name.Contains(search, StringComparison.OrdinalIgnoreCase)));
+            }
+
+            return found
+                .Where(t => service is null || t.Spans.Exists(s => s.Service == service))
                 .OrderByDescending(t => t.Start)
                 .Take(limit)
+                .Select(t => Summarize(t.Spans))
                 .ToList();
         }
     }
@@ -199,7 +240,7 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
     {
         lock (_gate)
         {
-            return _traces.TryGetValue(traceId, out var spans) ? [.. spans.OrderBy(s => s.Start).ThenBy(s => -s.DurationMs)] : [];
+            return _traces.TryGetValue(traceId, out var trace) ? [.. trace.Spans.OrderBy(s => s.Start).ThenBy(s => -s.DurationMs)] : [];
         }
     }
 
@@ -231,6 +272,37 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
 
     private const int CumulativeTemporality = 2;
 
+    /// <summary>A trace's spans as they arrived, its earliest start, and the correlation ids its spans carry.</summary>
+    private sealed class TraceEntry
+    {
+        public List<SpanView> Spans { get; } = [];
+
+        public HashSet<string> Correlations { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset Start { get; private set; } = DateTimeOffset.MaxValue;
+
+        public void Add(SpanView span)
+        {
+            Spans.Add(span);
+            Start = span.Start < Start ? span.Start : Start;
+        }
+
+        public bool Remove(SpanView span)
+        {
+            if (!Spans.Remove(span))
+            {
+                return false;
+            }
+
+            if (span.Start == Start && Spans.Count > 0)
+            {
+                Start = Spans.Min(s => s.Start);
+            }
+
+            return true;
+        }
+    }
+
     private static readonly string[] Levels = ["trace", "debug", "information", "warning", "error", "critical"];
 
     private static TraceSummary Summarize(List<SpanView> spans)
@@ -239,7 +311,7 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
         var start = spans.Min(s => s.Start);
         var end = spans.Max(s => s.Start.AddMilliseconds(s.DurationMs));
         return new TraceSummary(root.TraceId, $"{root.Service}: {root.Name}", [.. spans.Select(s => s.Service).Distinct().Order()], start,
-            (end - start).TotalMilliseconds, spans.Count, spans.Count(s => s.Error), spans.Select(s => s.Attributes.GetValueOrDefault("correlation.id")).FirstOrDefault(c => c is not null));
+            (end - start).TotalMilliseconds, spans.Count, spans.Count(s => s.Error), spans.Select(s => s.CorrelationId).FirstOrDefault(c => c is not null));
     }
 
     /// <summary>ASP.NET Core's own request activity is named after its diagnostic event; show the request instead.</summary>
