@@ -72,22 +72,28 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Dashboard is null && Configuration.GetValue("Dashboard", Options.Dashboard))
+        await StartDashboardAsync(cancellationToken);
+        await _orchestrator.StartAsync(cancellationToken);
+    }
+
+    private async Task StartDashboardAsync(CancellationToken cancellationToken)
+    {
+        if (Dashboard is not null || !Configuration.GetValue("Dashboard", Options.Dashboard))
         {
-            // Up before the services, so they export their telemetry to it from their first span.
-            var port = Options.RandomizePorts ? 0 : Configuration.GetValue("DashboardPort", 18888);
-            try
-            {
-                Dashboard = await Hosting.Dashboard.DashboardServer.StartAsync(this, port, cancellationToken);
-                Options.OtlpEndpoint ??= Dashboard.Url;
-            }
-            catch (IOException e)
-            {
-                Console.Error.WriteLine($"No dashboard: port {port} is taken ({e.Message}); another port: --DashboardPort=<port>.");
-            }
+            return;
         }
 
-        await _orchestrator.StartAsync(cancellationToken);
+        // Up before the services, so they export their telemetry to it from their first span.
+        var port = Options.RandomizePorts ? 0 : Configuration.GetValue("DashboardPort", 18888);
+        try
+        {
+            Dashboard = await Hosting.Dashboard.DashboardServer.StartAsync(this, port, cancellationToken);
+            Options.OtlpEndpoint ??= Dashboard.Url;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"No dashboard: port {port} is taken ({e.Message}); another port: --DashboardPort=<port>.");
+        }
     }
 
     public Task StopAsync() => _orchestrator.StopAllAsync();
@@ -116,6 +122,14 @@ public sealed class DistributedApplication : IAsyncDisposable
         Chaos.ChaosControlServer? control = null;
         try
         {
+            // The dashboard first, so the developer can watch the resources start in it.
+            await StartDashboardAsync(stop.Token);
+            if (Dashboard is not null)
+            {
+                WriteCurrentRun(Dashboard);
+                Console.WriteLine($"Dashboard: {Dashboard.LoginUrl} (the link signs one browser in)");
+            }
+
             Console.WriteLine($"Starting {Resources.Count} resources (run {RunId}, logs in {LogDirectory})");
             await StartAsync(stop.Token);
             Console.WriteLine(StatusTable.Render(this));
@@ -127,8 +141,7 @@ public sealed class DistributedApplication : IAsyncDisposable
 
             if (Dashboard is not null)
             {
-                WriteCurrentRun(Dashboard);
-                Console.WriteLine($"Dashboard: {Dashboard.LoginUrl} (the link signs one browser in)");
+                Console.WriteLine($"Dashboard: {Dashboard.LoginUrl ?? Dashboard.Url + " (signed in)"}");
             }
 
             Console.WriteLine($"{Options.ApplicationName} ready in {clock.Elapsed.TotalSeconds:0.0} s. Press Ctrl+C to stop.");

@@ -12,6 +12,7 @@ public sealed class DashboardFixture : PlatformFixture
     private const string Chromium = "/usr/bin/chromium";
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private readonly Dictionary<string, List<string>> _startupStates = [];
 
     protected override string[] Arguments => [.. base.Arguments, "--Dashboard=true", "--EdgeProxies=true"];
 
@@ -19,6 +20,9 @@ public sealed class DashboardFixture : PlatformFixture
 
     /// <summary>The signed-in browser session; each test opens its own page in it.</summary>
     public IBrowserContext Browser { get; private set; } = null!;
+
+    /// <summary>Each resource's states as the resource page showed them while the graph started, in order (repeats left out).</summary>
+    public IReadOnlyDictionary<string, List<string>> StartupStates => _startupStates;
 
     public override async ValueTask InitializeAsync()
     {
@@ -28,17 +32,60 @@ public sealed class DashboardFixture : PlatformFixture
         }
 
         await base.InitializeAsync();
+    }
+
+    /// <summary>
+    /// Starts the graph with a browser on the resource page from the moment the dashboard is up (it starts before the
+    /// resources), recording what the page shows until every resource is started.
+    /// </summary>
+    protected override async Task StartAsync(Platform.Hosting.DistributedApplication app, CancellationToken cancellationToken)
+    {
+        var started = app.StartAsync(cancellationToken);
+        while (app.Dashboard is null && !started.IsCompleted)
+        {
+            await Task.WhenAny(started, Task.Delay(50, cancellationToken));
+        }
+
+        if (app.Dashboard is not { LoginUrl: { } login })
+        {
+            await started;
+            throw new InvalidOperationException("The graph started without its dashboard.");
+        }
+
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
         Browser = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var signIn = await Browser.NewPageAsync();
-        var landed = await signIn.GotoAsync(Dashboard.LoginUrl);
-        if (landed is null || !landed.Ok || new Uri(signIn.Url).AbsolutePath != "/")
+        var page = await Browser.NewPageAsync();
+        var landed = await page.GotoAsync(login);
+        if (landed is null || !landed.Ok || new Uri(page.Url).AbsolutePath != "/")
         {
-            throw new InvalidOperationException($"Signing in through {Dashboard.LoginUrl} did not land on the dashboard (at {signIn.Url}, status {landed?.Status}).");
+            throw new InvalidOperationException($"Signing in through the login link did not land on the dashboard (at {page.Url}, status {landed?.Status}).");
         }
 
-        await signIn.CloseAsync();
+        var screenshot = false;
+        while (!started.IsCompleted)
+        {
+            var rows = await page.EvaluateAsync<string[][]>("[...document.querySelectorAll('#resource-rows tr')].map(r => [r.dataset.resource, r.querySelector('.state').textContent])");
+            foreach (var row in rows)
+            {
+                var seen = _startupStates.TryGetValue(row[0], out var states) ? states : _startupStates[row[0]] = [];
+                if (seen.Count == 0 || seen[^1] != row[1])
+                {
+                    seen.Add(row[1]);
+                }
+            }
+
+            if (!screenshot && rows.Length > 0 && rows.Any(r => r[1] != "healthy"))
+            {
+                await ScreenshotAsync(page, "resources-starting");
+                screenshot = true;
+            }
+
+            await Task.WhenAny(started, Task.Delay(250, cancellationToken));
+        }
+
+        await started;
+        await page.CloseAsync();
     }
 
     /// <summary>A new page on the dashboard, on the given tab.</summary>

@@ -19,6 +19,21 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
     private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 60_000 };
 
     [Fact]
+    public void The_resource_list_showed_the_resources_turning_healthy_while_the_graph_started()
+    {
+        // The fixture watched the page from the moment the dashboard was up until the graph had started.
+        foreach (var (resource, states) in fixture.StartupStates.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"{resource,-14} {string.Join(" -> ", states)}");
+        }
+
+        Assert.Equal(fixture.App.Instances.Select(i => i.Name).Order(StringComparer.Ordinal), fixture.StartupStates.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains(fixture.StartupStates.Values, states => states.Count >= 2 && states[0] != "healthy" && states[^1] == "healthy");
+        Assert.All(fixture.StartupStates.Values.Where(states => states[0] != "healthy"), states => Assert.DoesNotContain(states, s => s is "exited" or "failedtostart"));
+        output.WriteLine($"screenshot mid-start: {Artifacts.PathFor("screenshots", "resources-starting.png")}");
+    }
+
+    [Fact]
     public async Task The_resource_list_shows_every_resource_healthy_with_its_environment_masked()
     {
         var page = await fixture.Browser.NewPageAsync();

@@ -23,9 +23,12 @@ public class PlatformFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(Arguments);
         _app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await _app.StartAsync(timeout.Token);
+        await StartAsync(_app, timeout.Token);
         Gateway = _app.CreateHttpClient("gateway");
     }
+
+    /// <summary>Starts the graph (a derived fixture may watch it start).</summary>
+    protected virtual Task StartAsync(DistributedApplication app, CancellationToken cancellationToken) => app.StartAsync(cancellationToken);
 
     /// <summary>Runs one query against a database of the graph (to check what a request did or did not write).</summary>
     public async Task<T> QueryScalarAsync<T>(string database, string sql)

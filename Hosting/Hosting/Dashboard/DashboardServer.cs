@@ -39,8 +39,8 @@ public sealed partial class DashboardServer : IAsyncDisposable
 
     public TelemetryStore Telemetry { get; }
 
-    /// <summary>The link that signs a browser in; the token works once.</summary>
-    public string LoginUrl => $"{Url}/login?t={_loginToken}";
+    /// <summary>The link that signs a browser in (the token works once), or null once it has been used.</summary>
+    public string? LoginUrl => _loginToken is { } token ? $"{Url}/login?t={token}" : null;
 
     internal static async Task<DashboardServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
     {
