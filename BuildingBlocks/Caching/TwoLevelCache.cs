@@ -70,10 +70,10 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBrea
         {
             if (!subscribed)
             {
-                await breaker.RunAsync(() => redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnMessage(message)));
+                await breaker.RunAsync("cache-subscribe", () => redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnMessage(message)));
             }
 
-            await breaker.RunAsync(() => redis.GetSubscriber().PublishAsync(options.InvalidationChannel, "heartbeat|" + _instance));
+            await breaker.RunAsync("cache-heartbeat", () => redis.GetSubscriber().PublishAsync(options.InvalidationChannel, "heartbeat|" + _instance));
             await FlushInvalidationsAsync();
             return true;
         }
@@ -138,7 +138,7 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBrea
         {
             try
             {
-                await breaker.RunAsync(async () =>
+                await breaker.RunAsync("cache-invalidate", async () =>
                 {
                     await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key], [version, "", (long)options.L2TimeToLive.TotalMilliseconds]);
                     await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
@@ -220,7 +220,7 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBrea
     {
         try
         {
-            var raw = (string?)await breaker.RunAsync(() => redis.GetDatabase().StringGetAsync(key));
+            var raw = (string?)await breaker.RunAsync("cache-get", () => redis.GetDatabase().StringGetAsync(key));
             var separator = raw?.IndexOf('|', StringComparison.Ordinal) ?? -1;
             return separator < 0 || separator == raw!.Length - 1 ? null : JsonSerializer.Deserialize<T>(raw.AsSpan(separator + 1), JsonSerializerOptions.Web);
         }
@@ -234,7 +234,7 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBrea
     {
         try
         {
-            await breaker.RunAsync(() => redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key],
+            await breaker.RunAsync("cache-set", () => redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key],
                 [version, json, (long)options.L2TimeToLive.TotalMilliseconds]));
         }
         catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))

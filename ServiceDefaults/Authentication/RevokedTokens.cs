@@ -19,18 +19,18 @@ public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBrea
     {
         var db = redis.GetDatabase();
         var ttl = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
-        await breaker.RunAsync(() => Task.WhenAll(
+        await breaker.RunAsync("revoke", () => Task.WhenAll(
             db.StringSetAsync(TokenKey(tokenId), "1", ttl),
             db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime)));
     }
 
-    public Task RevokeFamilyAsync(string family) => breaker.RunAsync(() => redis.GetDatabase().StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
+    public Task RevokeFamilyAsync(string family) => breaker.RunAsync("revoke-family", () => redis.GetDatabase().StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
 
     public async Task<bool> IsRevokedAsync(string? tokenId, string? family)
     {
         try
         {
-            return await breaker.RunAsync(async () =>
+            return await breaker.RunAsync("revocation-check", async () =>
             {
                 var db = redis.GetDatabase();
                 var token = tokenId is null ? Task.FromResult(false) : db.KeyExistsAsync(TokenKey(tokenId));

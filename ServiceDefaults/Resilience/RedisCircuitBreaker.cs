@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -40,7 +41,28 @@ public sealed class RedisCircuitBreaker
     /// <summary>A failure the callers of Redis absorb: Redis unreachable, too slow, or the circuit open.</summary>
     public static bool IsOutage(Exception e) => e is RedisException or TimeoutException or BrokenCircuitException;
 
-    public async Task<T> RunAsync<T>(Func<Task<T>> call) => await _pipeline.ExecuteAsync(async _ => await call());
+    /// <summary>Runs one Redis call through the circuit; inside a request or message, as a client span <c>redis {operation}</c>.</summary>
+    public async Task<T> RunAsync<T>(string operation, Func<Task<T>> call)
+    {
+        using var span = Activity.Current is null ? null : Source.StartActivity($"redis {operation}", ActivityKind.Client);
+        span?.SetTag("db.system.name", "redis");
+        span?.SetTag("db.operation.name", operation);
+        try
+        {
+            return await _pipeline.ExecuteAsync(async _ => await call());
+        }
+        catch (Exception e) when (span is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
 
-    public async Task RunAsync(Func<Task> call) => await _pipeline.ExecuteAsync(async _ => await call());
+    public Task RunAsync(string operation, Func<Task> call) => RunAsync(operation, async () =>
+    {
+        await call();
+        return true;
+    });
+
+    private static readonly ActivitySource Source = new("Platform.Redis");
 }

@@ -17,7 +17,7 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, RedisCircuitBr
     {
         try
         {
-            return await breaker.RunAsync(async () =>
+            return await breaker.RunAsync("login-throttle-check", async () =>
             {
                 var db = redis.GetDatabase();
                 var key = Key(email);
@@ -37,7 +37,7 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, RedisCircuitBr
     {
         try
         {
-            await breaker.RunAsync(async () =>
+            await breaker.RunAsync("login-throttle-count", async () =>
             {
                 var db = redis.GetDatabase();
                 if (await db.StringIncrementAsync(Key(email)) == 1)
@@ -56,7 +56,7 @@ internal sealed class LoginThrottle(IConnectionMultiplexer redis, RedisCircuitBr
     {
         try
         {
-            await breaker.RunAsync(() => redis.GetDatabase().KeyDeleteAsync(Key(email)));
+            await breaker.RunAsync("login-throttle-reset", () => redis.GetDatabase().KeyDeleteAsync(Key(email)));
         }
         catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
