@@ -95,6 +95,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         // One trace: auth's server span is a child of the gateway's call to it.
         var spans = fixture.Dashboard.Telemetry.Trace(traceId!);
         var authServer = Assert.Single(spans, s => s.Service == "auth" && s.Kind == "server");
+        Assert.Equal(("POST /api/auth/login", "200"), (authServer.Name, authServer.Attributes["http.response.status_code"]));
         var parent = Assert.Single(spans, s => s.SpanId == authServer.ParentSpanId);
         Assert.Equal("gateway", parent.Service);
         Assert.Contains(spans, s => s.Service == "auth" && s.Attributes.GetValueOrDefault("db.system.name") == "postgresql"); // its Postgres queries

@@ -56,12 +56,11 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
             foreach (var span in resource.ScopeSpans.SelectMany(s => s.Spans))
             {
                 var start = Time(span.StartTimeUnixNano);
-                var attributes = Attributes(span.Attributes);
                 spans.Add(new SpanView(
-                    Hex(span.TraceId), Hex(span.SpanId), span.ParentSpanId.IsEmpty ? null : Hex(span.ParentSpanId), DisplayName(span.Name, attributes), service, instance,
+                    Hex(span.TraceId), Hex(span.SpanId), span.ParentSpanId.IsEmpty ? null : Hex(span.ParentSpanId), span.Name, service, instance,
                     span.Kind switch { 2 => "server", 3 => "client", 4 => "producer", 5 => "consumer", _ => "internal" },
                     start, (span.EndTimeUnixNano - (double)span.StartTimeUnixNano) / 1_000_000, span.Status?.Code == 2, NullIfEmpty(span.Status?.Message),
-                    attributes, span.Links.Select(l => $"{Hex(l.TraceId)}/{Hex(l.SpanId)}").ToList()));
+                    Attributes(span.Attributes), span.Links.Select(l => $"{Hex(l.TraceId)}/{Hex(l.SpanId)}").ToList()));
             }
         }
 
@@ -313,12 +312,6 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
         return new TraceSummary(root.TraceId, $"{root.Service}: {root.Name}", [.. spans.Select(s => s.Service).Distinct().Order()], start,
             (end - start).TotalMilliseconds, spans.Count, spans.Count(s => s.Error), spans.Select(s => s.CorrelationId).FirstOrDefault(c => c is not null));
     }
-
-    /// <summary>ASP.NET Core's own request activity is named after its diagnostic event; show the request instead.</summary>
-    private static string DisplayName(string name, Dictionary<string, string> attributes)
-        => name == "Microsoft.AspNetCore.Hosting.HttpRequestIn" && attributes.TryGetValue("http.request.method", out var method)
-            ? $"{method} {attributes.GetValueOrDefault("http.route") ?? attributes.GetValueOrDefault("url.path")}"
-            : name;
 
     private static (string Service, string Instance) Identity(Resource? resource)
     {
