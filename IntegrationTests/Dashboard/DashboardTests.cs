@@ -76,17 +76,21 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
         var page = await fixture.OpenAsync("traces");
         await page.FillAsync("#trace-search", correlationId);
-        var rows = await Eventually.ReturnsAsync(
+        // Each service exports its spans in its own batches: wait until the page lists the trace with both services
+        // and auth's request span has arrived (it ends, and so is exported, after its own children).
+        var row = page.Locator("#trace-rows tr").First;
+        var (services, traceId) = await Eventually.ReturnsAsync(
             async () =>
             {
                 await page.ClickAsync("#trace-go");
-                return await page.Locator("#trace-rows tr").AllInnerTextsAsync();
+                return await page.Locator("#trace-rows tr").CountAsync() == 1
+                    ? (await row.Locator("td").Nth(2).InnerTextAsync(), await row.GetAttributeAsync("data-trace"))
+                    : ("", null);
             },
-            found => found.Count == 1 && found[0].Contains("auth", StringComparison.Ordinal) && found[0].Contains("gateway", StringComparison.Ordinal),
+            found => found.Item1 == "auth, gateway" && fixture.Dashboard.Telemetry.Trace(found.Item2!).Any(s => s.Service == "auth" && s.Kind == "server"),
             TimeSpan.FromSeconds(30), "the login's trace, with gateway and auth spans, is listed under its correlation id");
+        var rows = await page.Locator("#trace-rows tr").AllInnerTextsAsync();
 
-        var row = page.Locator("#trace-rows tr").First;
-        var traceId = await row.GetAttributeAsync("data-trace");
         await row.Locator("a").ClickAsync();
         var waterfall = page.Locator("#waterfall tr.span");
         await Expect(waterfall.Filter(new() { HasText = "gateway" }).First).ToBeVisibleAsync();
@@ -94,6 +98,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
         // One trace: auth's server span is a child of the gateway's call to it.
         var spans = fixture.Dashboard.Telemetry.Trace(traceId!);
+        Assert.Equal("auth, gateway", services);
         var authServer = Assert.Single(spans, s => s.Service == "auth" && s.Kind == "server");
         Assert.Equal(("POST /api/auth/login", "200"), (authServer.Name, authServer.Attributes["http.response.status_code"]));
         var parent = Assert.Single(spans, s => s.SpanId == authServer.ParentSpanId);
