@@ -105,6 +105,10 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         Assert.Equal("gateway", parent.Service);
         Assert.Contains(spans, s => s.Service == "auth" && s.Attributes.GetValueOrDefault("db.system.name") == "postgresql"); // its Postgres queries
         Assert.Contains(spans, s => s.Service == "auth" && s.Attributes.GetValueOrDefault("db.system.name") == "redis"); // and the login throttle in Redis
+        // Health probes (every second, from the host and the gateway) and background polling are not traced: they would bury this.
+        Assert.DoesNotContain(fixture.Dashboard.Telemetry.Traces(null, null, 1000),
+            t => t.Name.EndsWith("/health", StringComparison.Ordinal) || t.Name.EndsWith("/alive", StringComparison.Ordinal)
+                 || t.Name.Contains("cluster_health_checks", StringComparison.Ordinal) || t.Name.EndsWith(": postgresql", StringComparison.Ordinal));
         output.WriteLine($"login trace {traceId}: {spans.Count} spans, {rows[0]}");
         output.WriteLine($"screenshot: {await DashboardFixture.ScreenshotAsync(page, "login-trace")}");
     }

@@ -10,6 +10,9 @@ public static class HealthExtensions
 {
     public const string LiveTag = "live";
 
+    /// <summary>A health probe (/alive, /health): the host and the gateway ask every second.</summary>
+    public static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
+
     /// <summary>/alive: the process answers. /health: every dependency answers too. Both report each check as JSON.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {

@@ -46,7 +46,7 @@ public sealed class DatabaseCircuitBreaker
 
     internal async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        if (context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive"))
+        if (Health.HealthExtensions.IsProbe(context.Request.Path))
         {
             await next();
             return;

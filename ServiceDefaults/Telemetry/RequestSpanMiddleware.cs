@@ -7,7 +7,7 @@ namespace Platform.ServiceDefaults.Telemetry;
 /// <summary>
 /// Names ASP.NET Core's own request activity after the request (<c>POST /api/auth/login</c>) and tags it with the HTTP
 /// semantic conventions (method, path, route, status; 5xx as an error). .NET emits the activity natively but bare; the
-/// OpenTelemetry instrumentation package that would fill it in is not available here.
+/// OpenTelemetry instrumentation package that would fill it in is not available here. Health probes are not traced.
 /// </summary>
 internal sealed class RequestSpanMiddleware(RequestDelegate next)
 {
@@ -15,6 +15,13 @@ internal sealed class RequestSpanMiddleware(RequestDelegate next)
     {
         if (Activity.Current is not { } activity)
         {
+            await next(context);
+            return;
+        }
+
+        if (Health.HealthExtensions.IsProbe(context.Request.Path))
+        {
+            NoiseFilter.Drop(activity); // a trace a second per probe would bury the traces worth reading
             await next(context);
             return;
         }
@@ -35,6 +42,28 @@ internal sealed class RequestSpanMiddleware(RequestDelegate next)
             {
                 activity.SetStatus(ActivityStatusCode.Error);
             }
+        }
+    }
+}
+
+/// <summary>
+/// Keeps the traces worth reading: leaves out health probes (the host's and YARP's active health checks, every second,
+/// and everything they cause downstream, since a span whose parent is not recorded is not sampled either), and database
+/// calls outside any request or message (the polling of background loops; a loop that finds work starts its own span).
+/// </summary>
+internal sealed class NoiseFilter : OpenTelemetry.BaseProcessor<Activity>
+{
+    public static void Drop(Activity activity)
+    {
+        activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        activity.IsAllDataRequested = false;
+    }
+
+    public override void OnStart(Activity data)
+    {
+        if (data.OperationName == "proxy.cluster_health_checks" || (data.Source.Name == "Npgsql" && data.ParentSpanId == default))
+        {
+            Drop(data);
         }
     }
 }

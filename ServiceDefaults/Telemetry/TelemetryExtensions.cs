@@ -32,7 +32,7 @@ internal static class TelemetryExtensions
         var resource = ResourceBuilder.CreateDefault().AddService(serviceName, autoGenerateServiceInstanceId: false);
         void Otlp(OtlpExporterOptions o) => o.Protocol = OtlpExportProtocol.HttpProtobuf;
 
-        var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(Sources).AddOtlpExporter(Otlp).Build();
+        var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(Sources).AddProcessor(new NoiseFilter()).AddOtlpExporter(Otlp).Build();
         var metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(Meters).AddOtlpExporter(Otlp).Build();
         builder.Services.AddSingleton(new TelemetryProviders(tracing, metrics));
         builder.Logging.AddOpenTelemetry(logging =>
