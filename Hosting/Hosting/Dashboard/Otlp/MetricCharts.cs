@@ -38,7 +38,7 @@ public static class MetricCharts
             .GroupBy(s => (s.Service, Route: Route(s)))
             .Select(g =>
             {
-                var window = Window(g.ToList(), start, end);
+                var window = Window([.. g.Select(Counts)], start, end);
                 var seconds = Math.Max(window.Seconds, 1e-9);
                 return new RouteSummary(g.Key.Service, g.Key.Route, window.All.Count / seconds, window.All.Count == 0 ? 0 : 100 * window.Errors / window.All.Count,
                     Percentile(window.All, 0.50), Percentile(window.All, 0.95), Percentile(window.All, 0.99));
@@ -54,12 +54,13 @@ public static class MetricCharts
         var matching = series.Where(s => s.Name == RequestDuration && s.Kind == "histogram" && (service is null || s.Service == service)
                                          && (route is null || Route(s) == route)).ToList();
         var grid = Grid(matching);
+        var totals = matching.Select(Counts).ToList();
         var rate = new List<ChartPoint>();
         var errors = new List<ChartPoint>();
         var (p50, p95, p99) = (new List<ChartPoint>(), new List<ChartPoint>(), new List<ChartPoint>());
         for (var i = 1; i < grid.Count; i++)
         {
-            var window = Window(matching, grid[i - 1], grid[i]);
+            var window = Window(totals, grid[i - 1], grid[i]);
             if (window.Seconds <= 0)
             {
                 continue;
@@ -112,9 +113,9 @@ public static class MetricCharts
     private sealed record WindowTotals(Histogram All, double Errors, double Seconds);
 
     /// <summary>What all the series counted between two instants (each series only over the part it covers).</summary>
-    private static WindowTotals Window(List<MetricSeries> series, DateTimeOffset from, DateTimeOffset to)
+    private static WindowTotals Window(List<RunningTotals> series, DateTimeOffset from, DateTimeOffset to)
     {
-        var bounds = series.Select(s => s.Points[^1].Bounds).FirstOrDefault(b => b.Count > 0) ?? [];
+        var bounds = series.Select(s => s.Series.Points[^1].Bounds).FirstOrDefault(b => b.Count > 0) ?? [];
         var all = new Histogram(0, bounds, new double[bounds.Count + 1]);
         double errors = 0;
         foreach (var s in series)
@@ -134,7 +135,7 @@ public static class MetricCharts
                 }
             }
 
-            if (IsError(s))
+            if (IsError(s.Series))
             {
                 errors += delta.Count;
             }
@@ -144,9 +145,9 @@ public static class MetricCharts
     }
 
     /// <summary>A histogram series' increase between two instants, from its cumulative points (interpolated; restarts stitched).</summary>
-    private static Histogram? Delta(MetricSeries series, DateTimeOffset from, DateTimeOffset to)
+    private static Histogram? Delta(RunningTotals series, DateTimeOffset from, DateTimeOffset to)
     {
-        var points = Stitched(series, p => p.Count);
+        var points = series.Points;
         if (points.Count < 2)
         {
             return null;
@@ -161,10 +162,15 @@ public static class MetricCharts
 
         var a = At(points, from);
         var b = At(points, to);
-        return new Histogram(b.Count - a.Count, series.Points[^1].Bounds, [.. b.Buckets.Zip(a.Buckets, (x, y) => x - y)]);
+        return new Histogram(b.Count - a.Count, series.Series.Points[^1].Bounds, [.. b.Buckets.Zip(a.Buckets, (x, y) => x - y)]);
     }
 
     private sealed record Cumulated(DateTimeOffset Time, double Count, double[] Buckets);
+
+    /// <summary>A series as running totals, worked out once per query (every window of a chart reads them).</summary>
+    private sealed record RunningTotals(MetricSeries Series, List<Cumulated> Points);
+
+    private static RunningTotals Counts(MetricSeries series) => new(series, Stitched(series, p => p.Count));
 
     /// <summary>The series as running totals (<paramref name="total"/>: a histogram's count, a sum's value) with its buckets.</summary>
     private static List<Cumulated> Stitched(MetricSeries series, Func<MetricPoint, double> total)
@@ -192,7 +198,15 @@ public static class MetricCharts
 
     private static Cumulated At(List<Cumulated> points, DateTimeOffset time)
     {
-        var i = points.FindIndex(p => p.Time >= time);
+        // the first point at or after the instant (points are in time order)
+        int low = 0, high = points.Count - 1;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            (low, high) = points[middle].Time < time ? (middle + 1, high) : (low, middle);
+        }
+
+        var i = low;
         if (points[i].Time == time || i == 0)
         {
             return points[i];
@@ -270,10 +284,11 @@ public static class MetricCharts
     private static IReadOnlyList<ChartPoint> Rate(List<MetricSeries> series, double scale)
     {
         var grid = Grid(series);
+        var totals = series.Select(s => new RunningTotals(s, Stitched(s, p => p.Value))).ToList();
         var points = new List<ChartPoint>();
         for (var i = 1; i < grid.Count; i++)
         {
-            var total = series.Select(s => Increase(s, grid[i - 1], grid[i])).Where(d => d is not null).Sum(d => d!.Value);
+            var total = totals.Select(s => Increase(s.Points, grid[i - 1], grid[i])).Where(d => d is not null).Sum(d => d!.Value);
             points.Add(new ChartPoint(grid[i], total / Step.TotalSeconds * scale));
         }
 
@@ -288,9 +303,6 @@ public static class MetricCharts
             .Select(g => new ChartPoint(g.Key, g.Sum(p => p.Value) * scale))
             .ToList();
 
-    private static double? Increase(MetricSeries series, DateTimeOffset from, DateTimeOffset to)
-    {
-        var points = Stitched(series, p => p.Value);
-        return points.Count < 2 || from < points[0].Time || to > points[^1].Time ? null : At(points, to).Count - At(points, from).Count;
-    }
+    private static double? Increase(List<Cumulated> points, DateTimeOffset from, DateTimeOffset to)
+        => points.Count < 2 || from < points[0].Time || to > points[^1].Time ? null : At(points, to).Count - At(points, from).Count;
 }
