@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests.Performance;
 
@@ -64,8 +65,7 @@ public sealed class LoadTests(PlatformFixture platform, ITestOutputHelper output
 
         // Baseline: the same number of single-row commits straight into the same Postgres, at the same concurrency.
         await platform.ExecuteAsync("workspacesdb", "CREATE TABLE IF NOT EXISTS load_baseline (id uuid PRIMARY KEY, body jsonb NOT NULL)");
-        var connectionString = await Platform.Hosting.Testing.DistributedApplicationTestingExtensions.GetConnectionStringAsync(platform.App, "workspacesdb");
-        await using var source = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var source = Npgsql.NpgsqlDataSource.Create(await platform.App.GetConnectionStringAsync("workspacesdb"));
         var raw = await Load.RunAsync(Clients, perClient, async (_, i) =>
         {
             await using var command = source.CreateCommand("INSERT INTO load_baseline (id, body) VALUES ($1, $2::jsonb)");

@@ -22,30 +22,7 @@ internal sealed class ChaosControlServer : IAsyncDisposable
     {
         var app = LoopbackWebApplication.Create(port);
         var url = app.Url();
-        var edges = platform.Edges;
-        app.MapGet("/edges", () => edges.Edges.Select(e => new { edge = e, faults = edges.FaultsOf(e) }));
-        app.MapGet("/edges/timeline", () => edges.Timeline);
-        app.MapPut("/edges/{edge}", (string edge, EdgeFaults faults) =>
-        {
-            if (!edges.Edges.Contains(edge, StringComparer.OrdinalIgnoreCase))
-            {
-                return Results.Problem(statusCode: 404, title: "No such edge", detail: $"Edges: {string.Join(", ", edges.Edges)}");
-            }
-
-            edges.Set(edge, faults);
-            return Results.NoContent();
-        });
-        app.MapDelete("/edges/{edge}", (string edge) =>
-        {
-            edges.Clear(edge);
-            return Results.NoContent();
-        });
-        app.MapPost("/kafka/{name}/{action:regex(^(down|up)$)}/{broker:int}", async (string name, string action, int broker) =>
-        {
-            var kafka = platform.KafkaFaults(name);
-            await (action == "down" ? kafka.BrokerDownAsync(broker) : kafka.BrokerUpAsync(broker));
-            return Results.NoContent();
-        });
+        app.MapEdgeFaults(platform);
         await app.StartAsync(cancellationToken);
         return new ChaosControlServer(app, url);
     }

@@ -54,7 +54,7 @@ internal static class DashboardPage
         const $ = id => document.getElementById(id);
         const text = v => String(v ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
         const get = async url => (await fetch(url)).json();
-        let console_source = null, series = [];
+        let console_source = null;
         document.querySelectorAll('nav button').forEach(b => b.onclick = () => {
           document.querySelectorAll('nav button').forEach(x => x.classList.toggle('active', x === b));
           document.querySelectorAll('main section').forEach(s => s.classList.toggle('hidden', s.id !== b.dataset.tab));
@@ -126,9 +126,9 @@ internal static class DashboardPage
           $('request-title').textContent = selectedRoute.service ? `${selectedRoute.service} ${selectedRoute.route}` : 'All services, all routes';
           $('request-charts').innerHTML = (await get('/api/metrics/requests?' + q)).map(chartSvg).join('');
           $('runtime-charts').innerHTML = (await get('/api/metrics/runtime?service=' + encodeURIComponent($('runtime-service').value))).map(chartSvg).join('');
-          series = await get('/api/metrics');
-          const selected = $('metric-series').value;
-          $('metric-series').innerHTML = series.map((s, i) => `<option value="${i}" ${String(i) === selected ? 'selected' : ''}>${text(`${s.instance} ${s.name} ${s.attributes}`)}</option>`).join('');
+          // the picker lists every series; only the chosen one's points are fetched
+          const catalog = await get('/api/metrics/catalog'), selected = $('metric-series').value;
+          $('metric-series').innerHTML = catalog.map(s => `<option value="${text(s.key)}" ${s.key === selected ? 'selected' : ''}>${text(`${s.instance} ${s.name} ${s.attributes}`)}</option>`).join('');
           drawSeries();
         }
         $('route-rows').onclick = e => { const row = e.target.closest('tr'); if (row) { selectedRoute = { service: row.dataset.service, route: row.dataset.route }; loadMetrics(); } };
@@ -147,19 +147,20 @@ internal static class DashboardPage
             <text x="8" y="28">${legend}</text><line x1="40" y1="${h - 20}" x2="${w - 10}" y2="${h - 20}" stroke="#c9d3e0"/>
             <text x="40" y="${h - 6}">${new Date(t0).toLocaleTimeString()}</text><text x="${w - 70}" y="${h - 6}">${new Date(t1).toLocaleTimeString()}</text>${paths}${dots}</svg>`;
         }
-        function drawSeries() {
-          const s = series[$('metric-series').value]; if (!s) return;
+        async function drawSeries() {
+          if (!$('metric-series').value) return;
+          const [s] = await get('/api/metrics?key=' + encodeURIComponent($('metric-series').value)); if (!s) return;
           $('series-chart').innerHTML = chartSvg({ title: s.name, unit: s.unit, lines: [{ label: s.instance, points: s.points.map(p => ({ time: p.time, value: p.value })) }] });
         }
         $('metric-series').onchange = drawSeries;
         async function loadFaults() {
-          const faults = await get('/api/faults'), describe = f => Object.entries(f).filter(([k, v]) => v && v !== '00:00:00' && k !== 'isNone').map(([k, v]) => `${k} ${v}`).join(', ');
+          const faults = await get('/api/chaos/edges'), describe = f => Object.entries(f).filter(([k, v]) => v && v !== '00:00:00' && k !== 'isNone').map(([k, v]) => `${k} ${v}`).join(', ');
           $('fault-status').textContent = faults.enabled ? `${faults.edges.filter(e => e.active).length} of ${faults.edges.length} edges have faults; ${faults.resets} connections reset so far.`
             : 'This run has no edge proxies: start it with ./platform run -- --EdgeProxies=true to put a fault proxy on every edge.';
           $('fault-rows').innerHTML = faults.edges.map(e => `<tr class="${e.active ? 'active-fault' : ''}"><td>${text(e.edge)}</td><td>${text(describe(e.faults.upstream))}</td><td>${text(describe(e.faults.downstream))}</td>
             <td>${e.active ? `<button data-edge="${text(e.edge)}">clear</button>` : ''}</td></tr>`).join('');
         }
-        $('fault-rows').onclick = async e => { if (e.target.dataset.edge) { await fetch(`/api/faults/${encodeURIComponent(e.target.dataset.edge)}`, { method: 'DELETE' }); loadFaults(); } };
+        $('fault-rows').onclick = async e => { if (e.target.dataset.edge) { await fetch(`/api/chaos/edges/${encodeURIComponent(e.target.dataset.edge)}`, { method: 'DELETE' }); loadFaults(); } };
         loadResources(); setInterval(loadResources, 1000);
         setInterval(() => { if (!$('metrics').classList.contains('hidden')) loadMetrics(); if (!$('faults').classList.contains('hidden')) loadFaults(); }, 5000);
         </script>

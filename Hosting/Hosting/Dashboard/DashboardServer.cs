@@ -116,7 +116,8 @@ public sealed partial class DashboardServer : IAsyncDisposable
         ui.MapGet("/api/traces/{traceId}", (string traceId) => Telemetry.Trace(traceId));
         ui.MapGet("/api/logs", (string? service, string? level, string? text, string? traceId, string? correlationId, int? limit)
             => Telemetry.Logs(service, level, text, traceId, correlationId, Math.Clamp(limit ?? 200, 1, 2000)));
-        ui.MapGet("/api/metrics", (string? service, string? name) => Telemetry.Metrics(service, name));
+        ui.MapGet("/api/metrics", (string? service, string? name, string? key) => Telemetry.Metrics(service, name, key));
+        ui.MapGet("/api/metrics/catalog", () => Telemetry.Catalog().Select(s => new { s.Key, s.Service, s.Instance, s.Name, s.Unit, s.Kind, s.Attributes }));
         ui.MapGet("/api/metrics/routes", () => MetricCharts.Routes(Telemetry.Metrics(null, MetricCharts.RequestDuration)));
         ui.MapGet("/api/metrics/requests", (string? service, string? route) => MetricCharts.Requests(Telemetry.Metrics(service, MetricCharts.RequestDuration), service, route));
         ui.MapGet("/api/metrics/runtime", (string? service) => MetricCharts.Runtime(Telemetry.Metrics(service, null), service));
@@ -124,19 +125,7 @@ public sealed partial class DashboardServer : IAsyncDisposable
             platform.GetInstances(name).FirstOrDefault(i => i.Name == name) is { } instance
                 ? Results.Ok(Environment(instance))
                 : Results.Problem(statusCode: 404, title: "No such resource", detail: name));
-        ui.MapGet("/api/faults", () => platform.HasEdgeProxies
-            ? Results.Ok(new { enabled = true, edges = platform.Edges.Edges.Select(e => new { edge = e, faults = platform.Edges.FaultsOf(e), active = !platform.Edges.FaultsOf(e).Equals(Chaos.EdgeFaults.None) }), platform.Edges.Resets })
-            : Results.Ok(new { enabled = false, edges = Array.Empty<object>(), Resets = 0L }));
-        ui.MapDelete("/api/faults/{edge}", (string edge) =>
-        {
-            if (!platform.HasEdgeProxies || !platform.Edges.Edges.Contains(edge, StringComparer.OrdinalIgnoreCase))
-            {
-                return Results.Problem(statusCode: 404, title: "No such edge", detail: platform.HasEdgeProxies ? string.Join(", ", platform.Edges.Edges) : "This run has no edge proxies.");
-            }
-
-            platform.Edges.Clear(edge);
-            return Results.NoContent();
-        });
+        Chaos.EdgeFaultEndpoints.MapEdgeFaults(ui.MapGroup("/api/chaos"), platform);
     }
 
     private bool TakeLoginToken(string? token)

@@ -26,6 +26,9 @@ public sealed record MetricSeries(
     string Service, string Instance, string Name, string Unit, string Kind, bool Cumulative, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<MetricPoint> Points)
 {
     public string Attributes => string.Join(",", Labels.Select(l => $"{l.Key}={l.Value}").Order(StringComparer.Ordinal));
+
+    /// <summary>What identifies the series in the store: instance, metric and attributes.</summary>
+    public string Key => $"{Instance}|{Name}|{Attributes}";
 }
 
 /// <summary>
@@ -181,7 +184,7 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
         {
             foreach (var (incoming, point, start) in points)
             {
-                var key = $"{incoming.Instance}|{incoming.Name}|{incoming.Attributes}";
+                var key = incoming.Key;
                 if (!_series.TryGetValue(key, out var series))
                 {
                     _series[key] = series = (incoming, new Queue<MetricPoint>());
@@ -257,17 +260,28 @@ public sealed class TelemetryStore(int maxSpans = 100_000, int maxLogs = 50_000,
         }
     }
 
-    public IReadOnlyList<MetricSeries> Metrics(string? service, string? name)
+    /// <summary>Series with their points: of a service and a metric (every one if null), or the one series with <paramref name="key"/>.</summary>
+    public IReadOnlyList<MetricSeries> Metrics(string? service, string? name, string? key = null)
     {
         lock (_gate)
         {
-            return _series.Values
-                .Where(s => (service is null || s.Series.Service == service) && (name is null || s.Series.Name == name))
-                .Select(s => s.Series with { Points = [.. s.Points] })
-                .OrderBy(s => s.Service).ThenBy(s => s.Name).ThenBy(s => s.Instance).ThenBy(s => s.Attributes, StringComparer.Ordinal)
-                .ToList();
+            return Matching(service, name, key).Select(s => s.Series with { Points = [.. s.Points] }).ToList();
         }
     }
+
+    /// <summary>Every series, without its points (what a series picker lists).</summary>
+    public IReadOnlyList<MetricSeries> Catalog()
+    {
+        lock (_gate)
+        {
+            return Matching(null, null, null).Select(s => s.Series).ToList();
+        }
+    }
+
+    private IEnumerable<(MetricSeries Series, Queue<MetricPoint> Points)> Matching(string? service, string? name, string? key)
+        => (key is null ? _series.Values : _series.TryGetValue(key, out var one) ? [one] : (IEnumerable<(MetricSeries Series, Queue<MetricPoint> Points)>)[])
+                .Where(s => (service is null || s.Series.Service == service) && (name is null || s.Series.Name == name))
+                .OrderBy(s => s.Series.Service).ThenBy(s => s.Series.Name).ThenBy(s => s.Series.Instance).ThenBy(s => s.Series.Attributes, StringComparer.Ordinal);
 
     private const int CumulativeTemporality = 2;
 
