@@ -22,7 +22,6 @@ internal static class MessagingBenchmarks
 
     public static async Task RunAsync(DistributedApplication app, int runs)
     {
-        KafkaNative.Bind();
         var bootstrap = await app.GetConnectionStringAsync("kafka");
         await using var db = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("workspacesdb"));
         using var producer = new ProducerBuilder<string, byte[]>(new KafkaSettings(bootstrap).Producer()).Build(); // the relay's own settings

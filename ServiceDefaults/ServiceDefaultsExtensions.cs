@@ -45,12 +45,11 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Puts request spans, correlation and problem details at the very front of every service's pipeline.</summary>
+    /// <summary>Puts correlation and problem details at the very front of every service's pipeline.</summary>
     private sealed class ServiceDefaultsStartupFilter : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
-            app.UseMiddleware<Telemetry.RequestSpanMiddleware>();
             app.UseMiddleware<CorrelationIdMiddleware>();
             app.UsePlatformProblemDetails();
             if (app.ApplicationServices.GetService<Resilience.DatabaseCircuitBreaker>() is { } breaker)

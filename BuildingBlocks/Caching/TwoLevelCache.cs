@@ -70,10 +70,10 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBrea
         {
             if (!subscribed)
             {
-                await breaker.RunAsync("cache-subscribe", () => redis.GetSubscriber().SubscribeAsync(options.InvalidationChannel, (_, message) => OnMessage(message)));
+                await breaker.RunAsync("cache-subscribe", () => redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(options.InvalidationChannel), (_, message) => OnMessage(message)));
             }
 
-            await breaker.RunAsync("cache-heartbeat", () => redis.GetSubscriber().PublishAsync(options.InvalidationChannel, "heartbeat|" + _instance));
+            await breaker.RunAsync("cache-heartbeat", () => redis.GetSubscriber().PublishAsync(RedisChannel.Literal(options.InvalidationChannel), "heartbeat|" + _instance));
             await FlushInvalidationsAsync();
             return true;
         }
@@ -141,7 +141,7 @@ public sealed class TwoLevelCache(IConnectionMultiplexer redis, RedisCircuitBrea
                 await breaker.RunAsync("cache-invalidate", async () =>
                 {
                     await redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [key], [version, "", (long)options.L2TimeToLive.TotalMilliseconds]);
-                    await redis.GetSubscriber().PublishAsync(options.InvalidationChannel, $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
+                    await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(options.InvalidationChannel), $"{version.ToString(CultureInfo.InvariantCulture)}|{key}");
                 });
                 _pending.TryRemove(new KeyValuePair<string, long>(key, version));
             }

@@ -4,12 +4,16 @@ using System.Text;
 namespace Platform.KafkaBroker;
 
 /// <summary>
-/// librdkafka's mock cluster (from Debian's librdkafka1): a real Kafka wire-protocol server on loopback,
+/// librdkafka's mock cluster (librdkafka.redist): a real Kafka wire-protocol server on loopback,
 /// kept in memory. Its fault switches are what chaos tests turn.
 /// </summary>
 internal sealed partial class MockCluster : IDisposable
 {
-    private const string Library = "librdkafka.so.1";
+    private const string Library = "librdkafka";
+
+    // The redist's self-contained build: its default linux build wants libsasl2.so.3, which Debian 12 lacks.
+    static MockCluster() => NativeLibrary.SetDllImportResolver(typeof(MockCluster).Assembly, (name, _, _) =>
+        name == Library ? NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "centos8-librdkafka.so")) : IntPtr.Zero);
     private readonly IntPtr _client;
     private readonly IntPtr _cluster;
 

@@ -86,7 +86,6 @@ public sealed class MessageContractTests(PlatformFixture platform, ITestOutputHe
 
     private async Task PublishAsync(Guid workspaceId, string type, object body)
     {
-        KafkaNative.Bind();
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.App.GetConnectionStringAsync("kafka"), Acks = Acks.All }).Build();
         var headers = new Headers
         {

@@ -144,7 +144,6 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         var userId = registration.UserId!.Value;
         var tenantId = registration.TenantId!.Value;
         var joined = Guid.NewGuid();
-        KafkaNative.Bind();
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.App.GetConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
         async Task SendAsync(Guid messageId, string type, object body)
         {

@@ -12,7 +12,6 @@ public sealed class TopicReader : IDisposable
 
     public TopicReader(string bootstrapServers, string topic)
     {
-        KafkaNative.Bind();
         var config = new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "test-reader", EnableAutoCommit = false };
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build())
         {

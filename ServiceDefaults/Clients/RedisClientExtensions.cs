@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace Platform.ServiceDefaults.Clients;
 
 /// <summary>
-/// The one place the platform touches StackExchange.Redis setup (1.2.6 is the only version the mirror has):
+/// The one place the platform touches StackExchange.Redis setup :
 /// a shared multiplexer that keeps reconnecting in the background, the circuit breaker every Redis call goes through,
 /// a readiness check, and the revocation list.
 /// </summary>

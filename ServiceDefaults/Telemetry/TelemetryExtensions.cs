@@ -1,56 +1,55 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Platform.ServiceDefaults.Health;
 
 namespace Platform.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// Traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set. .NET 10 emits ASP.NET Core,
-/// HttpClient and runtime telemetry natively, so the providers only subscribe to those sources.
+/// Traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (with OTEL_EXPORTER_OTLP_PROTOCOL, as Aspire
+/// passes them): the OpenTelemetry instrumentation of ASP.NET Core, HttpClient, the runtime and Npgsql, plus the sources
+/// of YARP, MassTransit and the platform's own loops. Without an endpoint nothing is recorded.
 /// </summary>
 internal static class TelemetryExtensions
 {
-    public static readonly string[] Sources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "Yarp.ReverseProxy", "MassTransit", "Platform.*"];
-    public static readonly string[] Meters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql", "MassTransit", "Platform.*"];
+    private static readonly string[] Sources = ["Yarp.ReverseProxy", "MassTransit", "Platform.*"];
+    private static readonly string[] Meters = ["MassTransit", "Platform.*"];
 
     public static void AddPlatformTelemetry(this WebApplicationBuilder builder)
     {
-        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             return;
         }
 
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-        // The instance id comes from OTEL_RESOURCE_ATTRIBUTES (the host names each replica); no random one on top.
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, autoGenerateServiceInstanceId: false);
-        void Otlp(OtlpExporterOptions o) => o.Protocol = OtlpExportProtocol.HttpProtobuf;
-
-        var tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(Sources).AddProcessor(new NoiseFilter()).AddOtlpExporter(Otlp).Build();
-        var metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(Meters).AddOtlpExporter(Otlp).Build();
-        builder.Services.AddSingleton(new TelemetryProviders(tracing, metrics));
         builder.Logging.AddOpenTelemetry(logging =>
         {
-            logging.SetResourceBuilder(resource);
             logging.IncludeScopes = true;
             logging.IncludeFormattedMessage = true;
-            logging.AddOtlpExporter(Otlp);
         });
-    }
-
-    /// <summary>Owned by the container so the last batch is flushed when the service stops.</summary>
-    private sealed class TelemetryProviders(TracerProvider? tracing, MeterProvider? metrics) : IDisposable
-    {
-        public void Dispose()
-        {
-            tracing?.Dispose();
-            metrics?.Dispose();
-        }
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
+        builder.Services.AddOpenTelemetry()
+            // The instance id comes from OTEL_RESOURCE_ATTRIBUTES (the host names each replica); no random one on top.
+            .ConfigureResource(resource => resource.AddService(serviceName, autoGenerateServiceInstanceId: false))
+            .WithTracing(tracing => tracing
+                // Health probes (the host's and YARP's, every second) would bury the traces worth reading.
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !HealthExtensions.IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddSource(Sources)
+                .AddProcessor(new NoiseFilter()))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddMeter(Meters))
+            .UseOtlpExporter();
     }
 }

@@ -41,7 +41,6 @@ public static class KafkaClientExtensions
     /// <summary>Kafka settings, one shared idempotent producer (also the outbox's Kafka transport), and a readiness check that asks the cluster for metadata.</summary>
     public static IHostApplicationBuilder AddKafkaClient(this IHostApplicationBuilder builder, string connectionName)
     {
-        KafkaNative.Bind();
         var bootstrap = builder.Configuration.GetConnectionString(connectionName)
                         ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured; the AppHost passes it with WithReference.");
         var settings = new KafkaSettings(bootstrap);

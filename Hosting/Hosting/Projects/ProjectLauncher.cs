@@ -39,6 +39,7 @@ internal sealed class ProjectLauncher(DistributedApplicationOptions options) : I
         if (options.OtlpEndpoint is { } otlp)
         {
             spec.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
+            spec.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
             spec.Environment["OTEL_METRIC_EXPORT_INTERVAL"] = "5000"; // a dashboard wants metrics every few seconds, not every minute
         }
 
