@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Platform.Hosting;
+using Platform.Hosting.Chaos;
 using Platform.Hosting.Kafka;
 using Platform.Hosting.Postgres;
 using Platform.Hosting.RabbitMQ;
@@ -7,15 +8,17 @@ using Platform.Hosting.Redis;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var postgres = builder.AddPostgres("postgres");
+// Containers where a runtime exists (and in the manifest); the same servers as local processes where none does.
+var postgres = builder.AddPostgresServer("postgres");
 var authDb = postgres.AddDatabase("authdb");
 var usersDb = postgres.AddDatabase("usersdb");
 var workspacesDb = postgres.AddDatabase("workspacesdb");
-var cache = builder.AddRedis("cache");
-var messaging = builder.AddRabbitMQ("messaging");
-var kafka = builder.AddKafka("kafka").WithTopic("workspace-events", partitions: 6);
+var cache = builder.AddRedisServer("cache");
+var messaging = builder.AddRabbitMQServer("messaging");
+var kafka = builder.AddKafkaServer("kafka").WithTopic("workspace-events", partitions: 6);
 
 var auth = builder.AddProject<Projects.Auth>("auth")
+    .WithHttpEndpoint()
     .WithReference(authDb).WaitFor(authDb)
     .WithReference(cache).WaitFor(cache)
     .WithReference(messaging).WaitFor(messaging)
@@ -23,6 +26,7 @@ var auth = builder.AddProject<Projects.Auth>("auth")
     .WithHttpHealthCheck("/health");
 
 var users = builder.AddProject<Projects.Users>("users")
+    .WithHttpEndpoint()
     .WithReplicas(2)
     .WithReference(usersDb).WaitFor(usersDb)
     .WithReference(cache).WaitFor(cache)
@@ -33,6 +37,7 @@ var users = builder.AddProject<Projects.Users>("users")
     .WithHttpHealthCheck("/health");
 
 var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
+    .WithHttpEndpoint()
     .WithReplicas(2)
     .WithReference(workspacesDb).WaitFor(workspacesDb)
     .WithReference(cache).WaitFor(cache)
@@ -43,11 +48,13 @@ var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Gateway>("gateway")
-    .WithExternalHttpEndpoint(port: builder.Configuration.GetValue("GatewayPort", 8080))
+    .WithHttpEndpoint(port: builder.Configuration.GetValue("GatewayPort", 8080))
     .WithReference(auth).WithReference(users).WithReference(workspaces)
     .WithReference(cache).WaitFor(cache)
     .WithHttpHealthCheck("/health");
 
+builder.AddFaultInjection(); // kill, pause and resume on every resource; with --EdgeProxies=true a fault proxy on every edge
+builder.AnnounceWhenReady();
 builder.Build().Run();
 
 internal static class SagaSettings
@@ -63,6 +70,3 @@ internal static class SagaSettings
         return project;
     }
 }
-
-/// <summary>Lets the test host find this graph: DistributedApplicationTestingBuilder.CreateAsync&lt;Program&gt;().</summary>
-public partial class Program;

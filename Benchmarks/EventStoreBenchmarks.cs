@@ -1,9 +1,10 @@
+using Platform.Hosting.Postgres;
 using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.EventStore;
-using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Platform.Postgres;
 
 namespace Platform.Benchmarks;

@@ -1,3 +1,4 @@
+using Platform.Hosting.Processes;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -5,8 +6,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using Npgsql;
-using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Platform.Messaging.Kafka;
 using Platform.Messaging.Outbox;
 
@@ -22,8 +23,8 @@ internal static class MessagingBenchmarks
 
     public static async Task RunAsync(DistributedApplication app, int runs)
     {
-        var bootstrap = await app.GetConnectionStringAsync("kafka");
-        await using var db = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("workspacesdb"));
+        var bootstrap = (await app.GetConnectionStringAsync("kafka"))!;
+        await using var db = NpgsqlDataSource.Create((await app.GetConnectionStringAsync("workspacesdb"))!);
         using var producer = new ProducerBuilder<string, byte[]>(new KafkaSettings(bootstrap).Producer()).Build(); // the relay's own settings
         using var consumer = new ArrivalWatcher(bootstrap);
 
@@ -67,9 +68,9 @@ internal static class MessagingBenchmarks
     private static async Task ProjectionLagAsync(DistributedApplication app, NpgsqlDataSource db)
     {
         using var gateway = app.CreateHttpClient("gateway");
-        await using var authdb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("authdb"));
+        await using var authdb = NpgsqlDataSource.Create((await app.GetConnectionStringAsync("authdb"))!);
         var token = await Registrations.SignUpAsync(gateway, authdb, $"lag-{Guid.NewGuid():N}@example.com");
-        var replicas = new[] { new HttpClient { BaseAddress = app.GetEndpoint("workspaces", replica: 0) }, new HttpClient { BaseAddress = app.GetEndpoint("workspaces", replica: 1) } };
+        var replicas = new[] { new HttpClient { BaseAddress = await app.Control().ReplicaUrlAsync("workspaces-0") }, new HttpClient { BaseAddress = await app.Control().ReplicaUrlAsync("workspaces-1") } };
         foreach (var replica in replicas)
         {
             replica.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

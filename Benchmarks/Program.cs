@@ -1,24 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using Platform.Benchmarks;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 
 // ./platform bench [suite] [runs]: boots the AppHost's graph once and runs the suites (all, skeleton, eventstore,
-// messaging, saga; dashboard runs alone), each printing its figures next to a baseline measured in the same run.
+// messaging, saga), each printing its figures next to a baseline measured in the same run.
 var suite = args.FirstOrDefault(a => !int.TryParse(a, out _)) ?? "all";
 var runs = args.Select(a => int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : 0).FirstOrDefault(n => n > 0, 100);
-if (suite == "dashboard")
-{
-    await DashboardBenchmarks.RunAsync(); // needs no graph
-    return;
-}
-
 var clock = Stopwatch.StartNew();
 // The AppHost assembly; the saga suite injects step failures, which only a graph that allows it acts out.
-var builder = await DistributedApplicationTestingBuilder.CreateAsync(typeof(Projects.Gateway).Assembly, ["--Sagas:AllowFaultInjection=true"]);
+var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--Sagas:AllowFaultInjection=true"]);
 var app = await builder.BuildAsync();
 await app.StartAsync();
-Console.WriteLine($"graph boot ({app.Instances.Count} processes and databases, test host): {clock.Elapsed.TotalSeconds:0.00} s");
+await app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(2));
+Console.WriteLine($"graph boot to every resource healthy (Aspire.Hosting.Testing): {clock.Elapsed.TotalSeconds:0.00} s");
 
 try
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
-using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -21,8 +21,8 @@ internal static class SagaBenchmarks
     public static async Task RunAsync(DistributedApplication app, int runs)
     {
         using var gateway = app.CreateHttpClient("gateway");
-        await using var authdb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("authdb"));
-        await using var workspacesdb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("workspacesdb"));
+        await using var authdb = NpgsqlDataSource.Create((await app.GetConnectionStringAsync("authdb"))!);
+        await using var workspacesdb = NpgsqlDataSource.Create((await app.GetConnectionStringAsync("workspacesdb"))!);
         var hop = await RabbitHopAsync(app, runs);
         var commit = await CommitAsync(authdb, runs);
         var floor = (Hops * hop.P50) + (Commits * commit.P50);
@@ -88,7 +88,7 @@ internal static class SagaBenchmarks
 
     private static async Task<(double P50, double P99)> RabbitHopAsync(DistributedApplication app, int runs)
     {
-        var factory = new ConnectionFactory { Uri = new Uri(await app.GetConnectionStringAsync("messaging")) };
+        var factory = new ConnectionFactory { Uri = new Uri((await app.GetConnectionStringAsync("messaging"))!) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         var queue = (await channel.QueueDeclareAsync($"bench-hop-{Guid.NewGuid():N}", durable: true, exclusive: false, autoDelete: true)).QueueName;

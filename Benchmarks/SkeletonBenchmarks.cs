@@ -1,8 +1,12 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Hosting;
+using Platform.Hosting.Processes;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
-using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 
 namespace Platform.Benchmarks;
 
@@ -16,10 +20,17 @@ internal static class SkeletonBenchmarks
     {
         using var gateway = app.CreateHttpClient("gateway");
         await Task.Delay(TimeSpan.FromSeconds(3)); // idle means: nothing asked of the services for a moment
-        Console.WriteLine("idle RSS per process:");
-        foreach (var instance in app.Instances.Where(i => i.Pid is not null))
+        Console.WriteLine("idle RSS per replica (its largest process: the server or service, not the launcher DCP runs it under):");
+        var control = app.Control();
+        foreach (var resource in StartupResources.Of(app.Services.GetRequiredService<DistributedApplicationModel>()).Where(r => r is ExecutableResource or ProjectResource))
         {
-            Console.WriteLine($"  {instance.Name,-12} {Measure.RssMegabytes(instance.Pid!.Value),7:0.0} MiB");
+            foreach (var replica in await control.ReplicasAsync(resource.Name))
+            {
+                if (ProcessCommands.ProcessId(await control.SnapshotAsync(replica)) is { } pid)
+                {
+                    Console.WriteLine($"  {replica,-24} {Measure.LargestRssMegabytes(pid),7:0.0} MiB");
+                }
+            }
         }
 
         var alive = await Measure.LatencyAsync(runs, async _ =>
@@ -35,7 +46,7 @@ internal static class SkeletonBenchmarks
             hasher.VerifyHashedPassword(new object(), hash, "correct horse battery staple");
             return Task.CompletedTask;
         });
-        await using var authdb = NpgsqlDataSource.Create(await app.GetConnectionStringAsync("authdb"));
+        await using var authdb = NpgsqlDataSource.Create((await app.GetConnectionStringAsync("authdb"))!);
         var signup = await Measure.LatencyAsync(runs, i => Registrations.SignUpAsync(gateway, authdb, $"bench-{i}-{Guid.NewGuid():N}@example.com"));
 
         Console.WriteLine();

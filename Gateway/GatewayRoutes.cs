@@ -6,7 +6,9 @@ namespace Platform.Gateway;
 
 /// <summary>
 /// Every route of the platform in one place. Clusters are the services the AppHost references; their
-/// destinations are the replicas it injected (services__{name}__http__N).
+/// destinations are the addresses it injected (services__{name}__http__N). A cluster with several destinations (one per
+/// replica) is health-checked here; a single destination is a load-balancing proxy in front of the replicas (DCP's
+/// locally, a platform's service elsewhere), which takes a dead replica out itself, so the gateway only retries.
 /// </summary>
 internal static class GatewayRoutes
 {
@@ -34,13 +36,13 @@ internal static class GatewayRoutes
             RateLimiterPolicy = RateLimitPolicy,
         }).ToList();
 
-        var clusters = Clusters.Select(name => new ClusterConfig
+        var clusters = Clusters.Select(name => (name, endpoints: services.Endpoints(name))).Select(c => new ClusterConfig
         {
-            ClusterId = name,
+            ClusterId = c.name,
             LoadBalancingPolicy = "PowerOfTwoChoices",
-            Destinations = services.Endpoints(name).Select((uri, i) => (uri, i))
-                .ToDictionary(d => $"{name}-{d.i}", d => new DestinationConfig { Address = d.uri.ToString(), Health = d.uri.ToString() }),
-            HealthCheck = new HealthCheckConfig
+            Destinations = c.endpoints.Select((uri, i) => (uri, i))
+                .ToDictionary(d => $"{c.name}-{d.i}", d => new DestinationConfig { Address = d.uri.ToString(), Health = d.uri.ToString() }),
+            HealthCheck = c.endpoints.Count < 2 ? null : new HealthCheckConfig
             {
                 // Liveness, not readiness: a service whose cache is down still serves most requests.
                 Active = new ActiveHealthCheckConfig

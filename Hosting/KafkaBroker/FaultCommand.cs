@@ -1,10 +1,21 @@
 using System.Globalization;
+using System.Net.Sockets;
 
 namespace Platform.KafkaBroker;
 
-/// <summary>Parses one fault command line and applies it to the cluster.</summary>
+/// <summary>Fault commands, one per line over a control connection, applied to the cluster and answered "OK" or "ERR reason".</summary>
 internal static class FaultCommand
 {
+    public static async Task ServeAsync(MockCluster cluster, TcpClient client, CancellationToken stop)
+    {
+        using var reader = new StreamReader(client.GetStream());
+        await using var writer = new StreamWriter(client.GetStream()) { AutoFlush = true, NewLine = "\n" };
+        while (await reader.ReadLineAsync(stop) is { } line)
+        {
+            await writer.WriteLineAsync(Run(cluster, line));
+        }
+    }
+
     public static string Run(MockCluster cluster, string line)
     {
         var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Net;
 using Platform.KafkaBroker;
 
 // Usage: Platform.KafkaBroker --brokers N --topic name:partitions ...
-// Prints "BOOTSTRAP host:port,..." once listening, then takes fault commands on stdin, one per line:
+// Environment: KAFKA_BOOTSTRAP_PORT, a stable loopback address relayed to the cluster's brokers (their own ports are chosen
+// by the kernel, and clients learn them from metadata); KAFKA_CONTROL_PORT, fault commands one per line:
 //   down <broker> | up <broker> | rtt <broker> <ms> | leader <topic> <partition> <broker> | errors <apiKey> <count> <code> | clear-errors <apiKey>
-// and answers "OK" or "ERR <reason>". Exits when stdin closes (its host is gone) or on SIGTERM.
+// each answered "OK" or "ERR <reason>". Stops on SIGTERM.
 var brokers = 1;
 var topics = new List<(string Name, int Partitions)>();
 for (var i = 0; i < args.Length - 1; i += 2)
@@ -35,9 +37,6 @@ foreach (var (name, partitions) in topics)
     }
 }
 
-Console.WriteLine($"BOOTSTRAP {cluster.Bootstrap}");
-Console.WriteLine($"topics: {string.Join(", ", topics.Select(t => $"{t.Name} ({t.Partitions} partitions)"))}");
-
 using var stop = new CancellationTokenSource();
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
 {
@@ -45,12 +44,12 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     stop.Cancel();
 });
 
-var commands = Task.Run(() =>
-{
-    while (Console.In.ReadLine() is { } line)
-    {
-        Console.WriteLine(FaultCommand.Run(cluster, line));
-    }
-});
-await Task.WhenAny(commands, Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+var brokerAddresses = cluster.Bootstrap.Split(',').Select(IPEndPoint.Parse).ToArray();
+var relay = LoopbackServer.Start(Port("KAFKA_BOOTSTRAP_PORT"), client => BootstrapRelay.PipeAsync(client, brokerAddresses, stop.Token), stop.Token);
+var control = LoopbackServer.Start(Port("KAFKA_CONTROL_PORT"), client => FaultCommand.ServeAsync(cluster, client, stop.Token), stop.Token);
+Console.WriteLine($"brokers: {cluster.Bootstrap}; bootstrap relay on {relay.Port}, fault commands on {control.Port}");
+Console.WriteLine($"topics: {string.Join(", ", topics.Select(t => $"{t.Name} ({t.Partitions} partitions)"))}");
+await Task.WhenAll(relay.Serving, control.Serving);
 return 0;
+
+static int Port(string variable) => int.Parse(Environment.GetEnvironmentVariable(variable) ?? "0", CultureInfo.InvariantCulture);

@@ -5,7 +5,7 @@ public sealed class ChaosFixture : PlatformFixture
 {
     private Tokens? _probe;
 
-    protected override string[] Arguments => [.. base.Arguments, "--EdgeProxies=true"];
+    protected override string[] Arguments => [.. base.Arguments, "--EdgeProxies=true", "--ChaosControlPort=0"];
 
     public override async ValueTask InitializeAsync()
     {

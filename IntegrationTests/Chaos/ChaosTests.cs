@@ -1,10 +1,10 @@
+using Platform.Hosting.Kafka;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Platform.Hosting.Chaos;
-using Platform.Hosting.Testing;
 using Platform.IntegrationTests.Sagas;
 
 namespace Platform.IntegrationTests.Chaos;
@@ -44,11 +44,11 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         });
         await Task.Delay(TimeSpan.FromSeconds(2)); // load before the fault (pacing, not synchronisation)
         run.Mark("kill -9 users-0");
-        await platform.App.Commands.KillAsync("users-0");
+        await platform.Commands.KillAsync("users-0");
         var killedAt = run.Now;
         await Task.Delay(TimeSpan.FromSeconds(6));
         run.Mark("start users-0");
-        await platform.App.Commands.StartAsync("users-0");
+        await platform.Commands.StartAsync("users-0");
         await Task.Delay(TimeSpan.FromSeconds(2));
         await run.StopLoadAsync();
 
@@ -89,10 +89,10 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         });
         await Task.Delay(TimeSpan.FromSeconds(2));
         run.Mark("kill -9 postgres");
-        await platform.App.Commands.KillAsync("postgres");
+        await platform.Commands.KillAsync("postgres");
         await Task.Delay(TimeSpan.FromSeconds(3));
         run.Mark("start postgres");
-        await platform.App.Commands.StartAsync("postgres");
+        await platform.Commands.StartAsync("postgres");
         var restartedAt = run.Now;
         await Eventually.ReturnsAsync(() => Task.FromResult(run.Totals(run.Now - 1.5).Ok), ok => ok > 0, TimeSpan.FromSeconds(30), "writes succeed again without restarting a service");
         run.Mark("writes succeed again");
@@ -197,11 +197,11 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         });
         await Task.Delay(TimeSpan.FromSeconds(2));
         run.Mark("stop redis");
-        await platform.App.Commands.StopAsync("cache");
+        await platform.Commands.StopAsync("cache");
         var downAt = run.Now;
         await Task.Delay(TimeSpan.FromSeconds(8));
         run.Mark("start redis");
-        await platform.App.Commands.StartAsync("cache");
+        await platform.Commands.StartAsync("cache");
         await Task.Delay(TimeSpan.FromSeconds(3));
         await run.StopLoadAsync();
 
@@ -224,7 +224,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         var statuses = new ConcurrentBag<int>();
         var partitioned = true;
         run.Mark("partition workspaces->postgres");
-        platform.App.Edges.Set(EdgeRouter.EdgeName("workspaces", "postgres"), new EdgeFault { Blackhole = true });
+        platform.App.Edges().Set(EdgeRouter.EdgeName("workspaces", "postgres"), new EdgeFault { Blackhole = true });
         try
         {
             run.StartLoad(3, async (_, ct) =>
@@ -261,7 +261,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         {
             run.Mark("heal");
             Volatile.Write(ref partitioned, false);
-            platform.App.Edges.Clear(EdgeRouter.EdgeName("workspaces", "postgres"));
+            platform.App.Edges().Clear(EdgeRouter.EdgeName("workspaces", "postgres"));
         }
 
         var healedAt = run.Now;
@@ -278,7 +278,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
 
     private async Task<HttpStatusCode> HealthAsync()
     {
-        using var replica = new HttpClient { BaseAddress = platform.App.GetEndpoint("workspaces", replica: 0), Timeout = TimeSpan.FromSeconds(10) };
+        using var replica = new HttpClient { BaseAddress = await platform.Commands.ReplicaUrlAsync("workspaces-0"), Timeout = TimeSpan.FromSeconds(10) };
         using var health = await replica.GetAsync("/health");
         return health.StatusCode;
     }
@@ -292,7 +292,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         var edge = EdgeRouter.EdgeName("gateway", "users");
         await using var run = new ChaosRun("latency-gateway-users", output);
         run.Mark("500 ms latency gateway->users");
-        platform.App.Edges.Set(edge, new EdgeFaults(new EdgeFault { Latency = TimeSpan.FromMilliseconds(500) }, EdgeFault.None));
+        platform.App.Edges().Set(edge, new EdgeFaults(new EdgeFault { Latency = TimeSpan.FromMilliseconds(500) }, EdgeFault.None));
         var slowed = new List<double>();
         for (var i = 0; i < 5; i++)
         {
@@ -304,7 +304,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         }
 
         run.Mark("8 s latency gateway->users (past the 5 s budget)");
-        platform.App.Edges.Set(edge, new EdgeFaults(new EdgeFault { Latency = TimeSpan.FromSeconds(8) }, EdgeFault.None));
+        platform.App.Edges().Set(edge, new EdgeFaults(new EdgeFault { Latency = TimeSpan.FromSeconds(8) }, EdgeFault.None));
         var timedOut = Stopwatch.StartNew();
         using (var late = await Gateway.SendAsync(HttpMethod.Get, "/api/users/me", tokens.AccessToken))
         {
@@ -314,7 +314,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
 
         var timeoutAfter = timedOut.Elapsed;
         run.Mark("clear");
-        platform.App.Edges.Clear(edge);
+        platform.App.Edges().Clear(edge);
         var burst = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
         {
             using var me = await Gateway.SendAsync(HttpMethod.Get, "/api/users/me", tokens.AccessToken);
@@ -349,14 +349,14 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
             return response.IsSuccessStatusCode;
         });
         await Task.Delay(TimeSpan.FromSeconds(2));
-        run.Mark($"5% resets on {platform.App.Edges.Edges.Count} edges");
-        platform.App.Edges.SetAll(EdgeFaults.Both(new EdgeFault { ResetProbability = 0.05 }));
+        run.Mark($"5% resets on {platform.App.Edges().Edges.Count} edges");
+        platform.App.Edges().SetAll(EdgeFaults.Both(new EdgeFault { ResetProbability = 0.05 }));
         var faultAt = run.Now;
-        var resetsBefore = platform.App.Edges.Resets;
+        var resetsBefore = platform.App.Edges().Resets;
         await Task.Delay(TimeSpan.FromSeconds(60));
-        var resets = platform.App.Edges.Resets - resetsBefore;
+        var resets = platform.App.Edges().Resets - resetsBefore;
         run.Mark("clear");
-        platform.App.Edges.ClearAll();
+        platform.App.Edges().ClearAll();
         var clearedAt = run.Now;
         await Task.Delay(TimeSpan.FromSeconds(8));
         await run.StopLoadAsync();
@@ -387,7 +387,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         }
 
         run.Mark($"partition {edge}");
-        platform.App.Edges.Set(edge, new EdgeFault { Blackhole = true });
+        platform.App.Edges().Set(edge, new EdgeFault { Blackhole = true });
         try
         {
             for (var i = 0; i < 10; i++)
@@ -399,7 +399,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         finally
         {
             run.Mark("heal");
-            platform.App.Edges.Clear(edge);
+            platform.App.Edges().Clear(edge);
         }
 
         var healed = Stopwatch.StartNew();

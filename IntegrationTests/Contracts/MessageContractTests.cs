@@ -1,9 +1,9 @@
+using Aspire.Hosting.Testing;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Platform.Contracts;
-using Platform.Hosting.Testing;
 using Platform.Messaging.Kafka;
 
 namespace Platform.IntegrationTests.Contracts;

@@ -1,3 +1,4 @@
+using Aspire.Hosting.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -6,7 +7,6 @@ using Confluent.Kafka;
 using Npgsql;
 using Platform.Contracts;
 using Platform.EventStore.Projections;
-using Platform.Hosting.Testing;
 using Platform.Messaging.Kafka;
 
 namespace Platform.IntegrationTests.Cqrs;
@@ -22,7 +22,7 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
     public async Task Rebuilding_the_records_projection_from_zero_yields_the_read_model_live_processing_built()
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();
-        using var replica = platform.Replica("workspaces", 0);
+        using var replica = await platform.ReplicaAsync("workspaces", 0);
         var id = await replica.CreateWorkspaceAsync(tokens.AccessToken);
         var table = await replica.CreateTasksTableAsync(tokens.AccessToken, id);
         var records = new List<Guid>();
@@ -90,7 +90,7 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
     {
         var (_, owner, registration) = await Gateway.SignUpAsync();
         var (colleagueId, colleague) = await platform.AddColleagueAsync(registration.UserId!.Value);
-        using var replica = platform.Replica("workspaces", 1);
+        using var replica = await platform.ReplicaAsync("workspaces", 1);
         var workspaces = new List<Guid>();
         for (var i = 0; i < 6; i++)
         {
@@ -112,14 +112,14 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         }
 
         await ChangeRolesAsync(10, 0);
-        await platform.App.Commands.KillAsync("users-1");
+        await platform.Commands.KillAsync("users-1");
         try
         {
             await ChangeRolesAsync(11, 0); // ends on "editor"
         }
         finally
         {
-            await platform.App.Commands.StartAsync("users-1");
+            await platform.Commands.StartAsync("users-1");
         }
 
         var versions = new Dictionary<Guid, long>();

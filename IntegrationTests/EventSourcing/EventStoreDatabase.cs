@@ -1,7 +1,7 @@
+using Platform.Hosting.Postgres;
 using Npgsql;
 using Platform.EventStore;
 using Platform.EventStore.Projections;
-using Platform.Hosting.Testing;
 using Platform.Messaging.Outbox;
 using Platform.Postgres;
 

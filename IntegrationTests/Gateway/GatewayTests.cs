@@ -1,3 +1,6 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Aspire.Hosting.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -6,8 +9,6 @@ using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
-using Platform.Hosting.Orchestration;
-using Platform.Hosting.Testing;
 using Platform.IntegrationTests.Infrastructure;
 
 namespace Platform.IntegrationTests.Gateway;
@@ -97,7 +98,7 @@ public sealed class GatewayTests(PlatformFixture platform)
     public async Task A_stopped_upstream_answers_fast_with_a_problem_and_recovers_after_start()
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();
-        await platform.App.Commands.StopAsync("workspaces");
+        await platform.Commands.StopAsync("workspaces");
         try
         {
             var clock = Stopwatch.StartNew();
@@ -108,7 +109,7 @@ public sealed class GatewayTests(PlatformFixture platform)
         }
         finally
         {
-            await platform.App.Commands.StartAsync("workspaces");
+            await platform.Commands.StartAsync("workspaces");
         }
 
         await Eventually.ReturnsAsync(
@@ -120,10 +121,10 @@ public sealed class GatewayTests(PlatformFixture platform)
     public async Task Requests_keep_succeeding_through_the_other_replica_when_one_is_killed()
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();
-        await platform.App.Commands.KillAsync("users-0");
+        await platform.Commands.KillAsync("users-0");
         try
         {
-            Assert.Equal(ResourceState.Exited, platform.App.GetInstances("users-0").Single().State);
+            Assert.Contains((await platform.Commands.SnapshotAsync("users-0")).State?.Text, KnownResourceStates.TerminalStates);
 
             // Passive health takes the dead replica out after its first failures; then every call succeeds.
             await Eventually.ReturnsAsync(
@@ -142,10 +143,10 @@ public sealed class GatewayTests(PlatformFixture platform)
         }
         finally
         {
-            await platform.App.Commands.StartAsync("users-0");
+            await platform.Commands.StartAsync("users-0");
         }
 
-        Assert.Equal(ResourceState.Healthy, platform.App.GetInstances("users-0").Single().State);
+        Assert.Equal(HealthStatus.Healthy, (await platform.Commands.SnapshotAsync("users-0")).HealthStatus);
     }
 
     private async Task<RsaSecurityKey> RealSigningKeyAsync()

@@ -1,20 +1,22 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Platform.Hosting;
-using Platform.Hosting.ApplicationModel;
 using Platform.Hosting.Kafka;
-using Platform.Hosting.Orchestration;
 using Platform.Hosting.Postgres;
+using Platform.Hosting.Processes;
 using Platform.Hosting.RabbitMQ;
 using Platform.Hosting.Redis;
-using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests.Hosting;
 
-/// <summary>The hosting layer against real servers, with graphs written here rather than the AppHost's.</summary>
+/// <summary>The local-process servers under Aspire (DCP), with graphs written here rather than the AppHost's.</summary>
 [Trait("Category", "smoke")]
 public sealed class HostingTests(ITestOutputHelper output)
 {
@@ -22,104 +24,144 @@ public sealed class HostingTests(ITestOutputHelper output)
     public async Task Resources_start_after_the_dependencies_they_wait_for_are_healthy()
     {
         var builder = DistributedApplicationTestingBuilder.Create();
-        var redis = builder.AddRedis("cache");
+        var redis = builder.AddRedisServer("cache");
         builder.AddExecutable("worker", "sleep", Path.GetTempPath(), "300").WithReference(redis).WaitFor(redis);
-        await using var app = builder.Build();
-        var events = new ConcurrentQueue<(string Name, ResourceState State)>();
-        foreach (var instance in app.Instances)
+        await using var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
+        var events = new ConcurrentQueue<string>();
+        using var watching = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
         {
-            instance.StateChanged += i => events.Enqueue((i.Name, i.State));
-        }
+            await foreach (var e in app.ResourceNotifications.WatchAsync(watching.Token))
+            {
+                events.Enqueue($"{e.Resource.Name}:{e.Snapshot.State?.Text}:{e.Snapshot.HealthStatus}");
+            }
+        }, TestContext.Current.CancellationToken);
 
         await app.StartAsync(TestContext.Current.CancellationToken);
+        await app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        await watching.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
 
         var order = events.ToList();
-        Assert.True(order.IndexOf(("cache", ResourceState.Healthy)) < order.IndexOf(("worker", ResourceState.Starting)), string.Join(", ", order));
-        Assert.All(app.Instances, i => Assert.Equal(ResourceState.Healthy, i.State));
+        var cacheHealthy = order.IndexOf($"cache:{KnownResourceStates.Running}:{HealthStatus.Healthy}");
+        var workerStarting = order.FindIndex(e => e.StartsWith($"worker:{KnownResourceStates.Starting}", StringComparison.Ordinal) || e.StartsWith($"worker:{KnownResourceStates.Running}", StringComparison.Ordinal));
+        Assert.True(cacheHealthy >= 0 && cacheHealthy < workerStarting, string.Join(", ", order));
     }
 
     [Fact]
     public async Task A_resource_that_cannot_start_fails_the_start_quickly_with_its_last_log_lines()
     {
         var builder = DistributedApplicationTestingBuilder.Create();
-        builder.AddRedis("cache");
+        builder.AddRedisServer("cache");
         builder.AddExecutable("broken", "sh", Path.GetTempPath(), "-c", "echo config-file-missing-marker >&2; exit 3")
-            .WithHttpEndpoint().WithHttpHealthCheck("/health");
-        await using var app = builder.Build();
+            .WithHttpEndpoint(env: "PORT").WithHttpHealthCheck("/health");
+        await using var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
 
         var clock = Stopwatch.StartNew();
-        var failure = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync(TestContext.Current.CancellationToken));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var failure = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
-        Assert.Contains("'broken'", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("exited with code 3", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("broken", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("exit code 3", failure.Message, StringComparison.Ordinal);
         Assert.Contains("config-file-missing-marker", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(ResourceState.FailedToStart, app.GetInstances("broken").Single().State);
     }
 
     [Fact]
     public async Task Kill_and_restart_change_the_process_and_keep_the_port()
     {
         var builder = DistributedApplicationTestingBuilder.Create();
-        builder.AddRedis("cache");
-        await using var app = builder.Build();
+        builder.AddRedisServer("cache");
+        await using var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
         await app.StartAsync(TestContext.Current.CancellationToken);
-        var cache = app.GetInstances("cache").Single();
-        var port = int.Parse((await app.GetConnectionStringAsync("cache", TestContext.Current.CancellationToken)).Split(':')[1], CultureInfo.InvariantCulture);
-        var firstPid = cache.Pid!.Value;
+        await app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        var control = app.Control();
+        var connectionString = (await app.GetConnectionStringAsync("cache", TestContext.Current.CancellationToken))!;
+        var firstPid = ProcessCommands.ProcessId(await control.SnapshotAsync("cache"))!.Value;
+        Assert.True(await PingAsync(connectionString));
 
-        await app.Commands.KillAsync("cache");
-        Assert.Equal(ResourceState.Exited, cache.State);
-        Assert.False(File.Exists($"/proc/{firstPid}/status") && !File.ReadAllText($"/proc/{firstPid}/status").Contains("zombie", StringComparison.Ordinal));
-        Assert.False(await PingAsync(port));
+        await control.KillAsync("cache");
+        await Eventually.ReturnsAsync(async () => (await control.SnapshotAsync("cache")).State?.Text, state => KnownResourceStates.TerminalStates.Contains(state), TimeSpan.FromSeconds(10), "DCP sees the kill");
+        Assert.False(IsRunning(firstPid));
+        Assert.False(await PingAsync(connectionString));
 
-        await app.Commands.StartAsync("cache", TestContext.Current.CancellationToken);
-        Assert.Equal(ResourceState.Healthy, cache.State);
-        Assert.True(await PingAsync(port));
-        var secondPid = cache.Pid!.Value;
+        await control.StartAsync("cache", TestContext.Current.CancellationToken);
+        Assert.True(await PingAsync(connectionString));
+        var secondPid = ProcessCommands.ProcessId(await control.SnapshotAsync("cache"))!.Value;
         Assert.NotEqual(firstPid, secondPid);
 
-        await app.Commands.RestartAsync("cache", TestContext.Current.CancellationToken);
-        Assert.Equal(ResourceState.Healthy, cache.State);
-        Assert.NotEqual(secondPid, cache.Pid);
-        Assert.True(await PingAsync(port));
+        await control.RestartAsync("cache", TestContext.Current.CancellationToken);
+        Assert.NotEqual(secondPid, ProcessCommands.ProcessId(await control.SnapshotAsync("cache")));
+        Assert.True(await PingAsync(connectionString));
     }
 
     [Fact]
     public async Task Two_graphs_run_side_by_side_and_leave_no_process_behind()
     {
         var clock = Stopwatch.StartNew();
-        await using var first = InfrastructureGraph();
-        await using var second = InfrastructureGraph();
+        await using var first = await InfrastructureGraphAsync();
+        await using var second = await InfrastructureGraphAsync();
         await Task.WhenAll(first.StartAsync(TestContext.Current.CancellationToken), second.StartAsync(TestContext.Current.CancellationToken));
-        output.WriteLine($"two infrastructure graphs healthy in {clock.Elapsed.TotalSeconds:0.0} s");
+        await Task.WhenAll(first.WaitForAllHealthyAsync(TimeSpan.FromMinutes(2)), second.WaitForAllHealthyAsync(TimeSpan.FromMinutes(2)));
+        output.WriteLine($"two infrastructure graphs (postgres + database, redis, rabbitmq, kafka) healthy in {clock.Elapsed.TotalSeconds:0.0} s");
 
-        var firstDb = await first.GetConnectionStringAsync("db", TestContext.Current.CancellationToken);
-        var secondDb = await second.GetConnectionStringAsync("db", TestContext.Current.CancellationToken);
+        var firstDb = (await first.GetConnectionStringAsync("db", TestContext.Current.CancellationToken))!;
+        var secondDb = (await second.GetConnectionStringAsync("db", TestContext.Current.CancellationToken))!;
         Assert.NotEqual(firstDb, secondDb);
         Assert.NotEqual(await first.GetConnectionStringAsync("kafka", TestContext.Current.CancellationToken), await second.GetConnectionStringAsync("kafka", TestContext.Current.CancellationToken));
         await WriteAndReadAsync(firstDb, "first");
         await WriteAndReadAsync(secondDb, "second");
 
-        var runs = new[] { first.RunId, second.RunId };
-        Assert.All(runs, run => Assert.NotEmpty(ProcessesOfRun(run)));
+        var processes = (await ProcessesOfAsync(first)).Concat(await ProcessesOfAsync(second)).ToList();
+        Assert.True(processes.Count >= 8, $"found {processes.Count} processes");
         clock.Restart();
         await first.DisposeAsync();
         await second.DisposeAsync();
-        output.WriteLine($"both disposed in {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"both disposed in {clock.Elapsed.TotalSeconds:0.0} s; {processes.Count} processes were running");
 
-        Assert.All(runs, run => Assert.Empty(ProcessesOfRun(run)));
-        Assert.All(first.Instances.Concat(second.Instances), i => Assert.Equal(ResourceState.Stopped, i.State));
+        Assert.Empty(processes.Where(IsRunning));
     }
 
-    private static DistributedApplication InfrastructureGraph()
+    private static async Task<DistributedApplication> InfrastructureGraphAsync()
     {
         var builder = DistributedApplicationTestingBuilder.Create();
-        builder.AddPostgres("postgres").AddDatabase("db");
-        builder.AddRedis("cache");
-        builder.AddRabbitMQ("messaging");
-        builder.AddKafka("kafka").WithTopic("events", 3);
-        return builder.Build();
+        builder.AddPostgresServer("postgres").AddDatabase("db");
+        builder.AddRedisServer("cache");
+        builder.AddRabbitMQServer("messaging");
+        builder.AddKafkaServer("kafka").WithTopic("events", 3);
+        return await builder.BuildAsync();
+    }
+
+    /// <summary>Every process of the graph's servers (postgres's backends, rabbitmq's epmd, ...), by the pids DCP reports.</summary>
+    private static async Task<List<int>> ProcessesOfAsync(DistributedApplication app)
+    {
+        var control = app.Control();
+        var pids = new List<int>();
+        foreach (var resource in StartupResources.Of(app.Services.GetRequiredService<DistributedApplicationModel>()).OfType<ExecutableResource>())
+        {
+            var pid = ProcessCommands.ProcessId(await control.SnapshotAsync(resource.Name))!.Value;
+            pids.Add(pid);
+            pids.AddRange(ProcessTreeOf(pid));
+        }
+
+        return pids;
+    }
+
+    private static IEnumerable<int> ProcessTreeOf(int pid)
+        => File.Exists($"/proc/{pid}/task/{pid}/children")
+            ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).SelectMany(child => ProcessTreeOf(child).Prepend(child))
+            : [];
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task WriteAndReadAsync(string connectionString, string value)
@@ -132,46 +174,23 @@ public sealed class HostingTests(ITestOutputHelper output)
         Assert.Equal(value, await read.ExecuteScalarAsync());
     }
 
-    /// <summary>Processes still carrying the run's mark (every child of a run does, see RunDirectory).</summary>
-    private static List<int> ProcessesOfRun(string runId)
+    /// <summary>AUTH and PING over a raw socket: the server answers, with the password of its connection string.</summary>
+    private static async Task<bool> PingAsync(string connectionString)
     {
-        var mark = $"PLATFORM_RUN_ID={runId}\0";
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                if (File.ReadAllText($"{dir}/environ").Contains(mark, StringComparison.Ordinal) && !File.ReadAllText($"{dir}/stat").Contains(") Z ", StringComparison.Ordinal))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return found;
-    }
-
-    private static async Task<bool> PingAsync(int port)
-    {
+        var parts = connectionString.Split(',');
+        var address = parts[0].Split(':');
+        var password = parts.Single(p => p.StartsWith("password=", StringComparison.Ordinal))["password=".Length..];
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port);
+            await client.ConnectAsync(address[0], int.Parse(address[1], System.Globalization.CultureInfo.InvariantCulture));
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray());
-            var reply = new byte[5];
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nPING\r\n"));
+            var reply = new byte[12];
             await stream.ReadExactlyAsync(reply);
-            return reply.AsSpan().SequenceEqual("+PONG"u8);
+            return reply.AsSpan().SequenceEqual("+OK\r\n+PONG\r\n"u8);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             return false;
         }

@@ -1,14 +1,19 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Platform.Hosting.Processes;
 
 namespace Platform.IntegrationTests.Infrastructure;
 
-/// <summary>The AppHost's own graph, booted once per collection on free ports in an isolated run directory.</summary>
+/// <summary>The AppHost's own graph, booted once per collection through Aspire.Hosting.Testing (random ports, no dashboard).</summary>
 public class PlatformFixture : IAsyncLifetime
 {
     private DistributedApplication? _app;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform is not started.");
+
+    /// <summary>Stop, start, restart, kill, pause and resume resources and replicas ("users-0") by name.</summary>
+    public ResourceControl Commands { get; private set; } = null!;
 
     public HttpClient Gateway { get; private set; } = null!;
 
@@ -20,15 +25,19 @@ public class PlatformFixture : IAsyncLifetime
 
     public virtual async ValueTask InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Program>(Arguments);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(Arguments, ConfigureBuilder);
         _app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await StartAsync(_app, timeout.Token);
+        await _app.StartAsync(timeout.Token);
+        await _app.WaitForAllHealthyAsync(TimeSpan.FromMinutes(2), timeout.Token);
+        Commands = _app.Control();
         Gateway = _app.CreateHttpClient("gateway");
     }
 
-    /// <summary>Starts the graph (a derived fixture may watch it start).</summary>
-    protected virtual Task StartAsync(DistributedApplication app, CancellationToken cancellationToken) => app.StartAsync(cancellationToken);
+    /// <summary>Options of the test host (a derived fixture may turn the dashboard on).</summary>
+    protected virtual void ConfigureBuilder(DistributedApplicationOptions options, Microsoft.Extensions.Hosting.HostApplicationBuilderSettings settings)
+    {
+    }
 
     /// <summary>Runs one query against a database of the graph (to check what a request did or did not write).</summary>
     public async Task<T> QueryScalarAsync<T>(string database, string sql)
@@ -71,8 +80,9 @@ public class PlatformFixture : IAsyncLifetime
         return (userId, (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Tokens>(login.Content))!);
     }
 
-    /// <summary>An HttpClient straight to one replica of a service (bypassing the gateway).</summary>
-    public HttpClient Replica(string service, int replica) => new() { BaseAddress = App.GetEndpoint(service, replica: replica) };
+    /// <summary>An HttpClient straight to one replica of a service (bypassing the gateway and DCP's proxy).</summary>
+    public async Task<HttpClient> ReplicaAsync(string service, int replica)
+        => new() { BaseAddress = await Commands.ReplicaUrlAsync($"{service}-{replica}") };
 
     public virtual async ValueTask DisposeAsync()
     {

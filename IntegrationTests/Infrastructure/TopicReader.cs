@@ -1,5 +1,5 @@
+using Aspire.Hosting.Testing;
 using Confluent.Kafka;
-using Platform.Hosting.Testing;
 using Platform.Messaging.Kafka;
 
 namespace Platform.IntegrationTests.Infrastructure;

@@ -1,7 +1,7 @@
+using Aspire.Hosting.Testing;
 using System.Diagnostics;
 using Npgsql;
 using Platform.Contracts;
-using Platform.Hosting.Testing;
 using Platform.Messaging.Outbox;
 
 namespace Platform.IntegrationTests.Outbox;
@@ -37,7 +37,7 @@ public sealed class OutboxTests(PlatformFixture platform, ITestOutputHelper outp
         await WriteAsync(messages, commit: true);
         var ids = messages.Select(m => m.Id).ToArray();
         await Eventually.ReturnsAsync(() => DeliveredAsync(ids), n => n > 0, TimeSpan.FromSeconds(30), "the relays start delivering");
-        await platform.App.Commands.KillAsync("workspaces-0");
+        await platform.Commands.KillAsync("workspaces-0");
         var pendingAtKill = ids.Length - await DeliveredAsync(ids);
         try
         {
@@ -47,7 +47,7 @@ public sealed class OutboxTests(PlatformFixture platform, ITestOutputHelper outp
         }
         finally
         {
-            await platform.App.Commands.StartAsync("workspaces-0");
+            await platform.Commands.StartAsync("workspaces-0");
         }
 
         using var reader = await TopicReader.OpenAsync(platform, Topic);

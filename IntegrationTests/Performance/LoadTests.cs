@@ -1,7 +1,7 @@
+using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests.Performance;
 
@@ -25,7 +25,7 @@ public sealed class LoadTests(PlatformFixture platform, ITestOutputHelper output
             var (_, tokens, _) = await platform.Gateway.SignUpAsync();
             return (Token: tokens.AccessToken, Workspace: await platform.Gateway.CreateWorkspaceAsync(tokens.AccessToken, "Load"));
         }));
-        using var replica = platform.Replica("workspaces", 0);
+        using var replica = await platform.ReplicaAsync("workspaces", 0);
 
         Task<HttpStatusCode> Read(HttpClient client, int user) => Status(client.GetAsync($"/api/workspaces/{users[user].Workspace}", users[user].Token));
         await Load.RunAsync(Clients, 10, (c, _) => Read(platform.Gateway, c)); // warm both paths and the caches

@@ -1,9 +1,9 @@
+using Aspire.Hosting.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
-using Platform.Hosting.Testing;
 using Platform.Messaging.Bus;
 using Platform.Sagas;
 
@@ -77,7 +77,7 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
         await Eventually.ReturnsAsync(() => platform.QueryScalarAsync<int>("authdb", $"SELECT step FROM sagas WHERE id = '{sagaId}'"), s => s == 2,
             TimeSpan.FromSeconds(30), "the saga waits on the workspace step");
 
-        await platform.App.Commands.RestartAsync("auth"); // the timeout is in the durable schedule, not in the process
+        await platform.Commands.RestartAsync("auth"); // the timeout is in the durable schedule, not in the process
         var registration = await platform.FinishedAsync(location, Finish);
 
         Assert.Equal("failed", registration.GetProperty("status").GetString());
@@ -89,7 +89,7 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
     [Fact]
     public async Task The_saga_waits_for_a_killed_users_service_completes_after_its_restart_and_a_duplicate_command_has_no_effect()
     {
-        await platform.App.Commands.KillAsync("users");
+        await platform.Commands.KillAsync("users");
         Uri location;
         Guid sagaId;
         try
@@ -111,7 +111,7 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
         }
         finally
         {
-            await platform.App.Commands.StartAsync("users");
+            await platform.Commands.StartAsync("users");
         }
 
         Assert.Equal("completed", (await platform.FinishedAsync(location, Finish)).GetProperty("status").GetString());

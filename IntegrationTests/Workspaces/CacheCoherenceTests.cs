@@ -19,8 +19,8 @@ public sealed class CacheCoherenceTests(PlatformFixture platform, ITestOutputHel
     {
         var (_, tokens, _) = await platform.Gateway.SignUpAsync();
         var token = tokens.AccessToken;
-        using var first = platform.Replica("workspaces", 0);
-        using var second = platform.Replica("workspaces", 1);
+        using var first = await platform.ReplicaAsync("workspaces", 0);
+        using var second = await platform.ReplicaAsync("workspaces", 1);
         var id = await first.CreateWorkspaceAsync(token, "v1");
         var path = $"/api/workspaces/{id}";
         for (var round = 2; round <= 6; round++)
@@ -47,13 +47,13 @@ public sealed class CacheCoherenceTests(PlatformFixture platform, ITestOutputHel
     {
         var (_, tokens, _) = await platform.Gateway.SignUpAsync();
         var token = tokens.AccessToken;
-        using var first = platform.Replica("workspaces", 0);
-        using var second = platform.Replica("workspaces", 1);
+        using var first = await platform.ReplicaAsync("workspaces", 0);
+        using var second = await platform.ReplicaAsync("workspaces", 1);
         var id = await first.CreateWorkspaceAsync(token, "before");
         var path = $"/api/workspaces/{id}";
         await second.JsonAsync(path, token); // cached on the second replica
 
-        await platform.App.Commands.StopAsync("cache");
+        await platform.Commands.StopAsync("cache");
         try
         {
             var clock = Stopwatch.StartNew();
@@ -66,7 +66,7 @@ public sealed class CacheCoherenceTests(PlatformFixture platform, ITestOutputHel
         }
         finally
         {
-            await platform.App.Commands.StartAsync("cache");
+            await platform.Commands.StartAsync("cache");
         }
 
         // Right after the restart, and again once the subscriptions are back, the bound holds.

@@ -1,3 +1,4 @@
+using Aspire.Hosting.Testing;
 using System.Net;
 
 namespace Platform.IntegrationTests.Workspaces;

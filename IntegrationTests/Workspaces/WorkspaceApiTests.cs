@@ -172,8 +172,8 @@ public sealed class WorkspaceApiTests(PlatformFixture platform)
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();
         var token = tokens.AccessToken;
-        using var first = platform.Replica("workspaces", 0);
-        using var second = platform.Replica("workspaces", 1);
+        using var first = await platform.ReplicaAsync("workspaces", 0);
+        using var second = await platform.ReplicaAsync("workspaces", 1);
         var id = await first.CreateWorkspaceAsync(token);
         var table = await first.CreateTasksTableAsync(token, id);
 
@@ -200,7 +200,7 @@ public sealed class WorkspaceApiTests(PlatformFixture platform)
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();
         var token = tokens.AccessToken;
-        using var replica = platform.Replica("workspaces", 0); // many writes: straight to the service, below the gateway's rate limit
+        using var replica = await platform.ReplicaAsync("workspaces", 0); // many writes: straight to the service, below the gateway's rate limit
         var id = await replica.CreateWorkspaceAsync(token);
         var table = await replica.CreateTasksTableAsync(token, id);
         var first = await replica.CreateRecordAsync(token, id, table, new { title = "first" });

@@ -1,35 +1,41 @@
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Hosting.Kafka;
 
 namespace Platform.Hosting.Chaos;
 
-/// <summary>The host's HTTP control of edge and Kafka faults, for a developer poking a running platform (loopback only).</summary>
-internal sealed class ChaosControlServer : IAsyncDisposable
+/// <summary>The AppHost's HTTP control of edge and Kafka faults on loopback (<c>ChaosControlPort</c>, 18890 by default), for scripts and curl.</summary>
+internal sealed class ChaosControlServer(EdgeRouter edges, DistributedApplicationModel model, int port, ILogger<ChaosControlServer> logger) : IHostedService, IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication? _app;
 
-    private ChaosControlServer(WebApplication app, string url)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _app = app;
-        Url = url;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.MapEdgeFaults(edges, name => model.Resources.OfType<KafkaProcessResource>().FirstOrDefault(r => r.Name == name) is { } kafka ? new KafkaBrokerFaults(kafka) : null);
+        await _app.StartAsync(cancellationToken);
+        logger.LogInformation("Edge faults: {Url} (GET /edges, PUT /edges/{{edge}} with an EdgeFaults body, DELETE /edges/{{edge}}, POST /kafka/{{name}}/{{down|up}}/{{broker}})", _app.Urls.First());
     }
 
-    public string Url { get; }
-
-    public static async Task<ChaosControlServer> StartAsync(DistributedApplication platform, int port, CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var app = LoopbackWebApplication.Create(port);
-        var url = app.Url();
-        app.MapEdgeFaults(platform);
-        await app.StartAsync(cancellationToken);
-        return new ChaosControlServer(app, url);
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
     }
 }

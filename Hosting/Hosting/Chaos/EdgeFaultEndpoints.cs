@@ -1,30 +1,26 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Platform.Hosting.Kafka;
 
 namespace Platform.Hosting.Chaos;
 
 /// <summary>
-/// The HTTP face of the graph's faults, mapped by the chaos control server (its own port, for curl) and by the
-/// dashboard (its fault panel, behind its sign-in): the edges with their faults, set and clear one, Kafka brokers down
-/// and up. A run without edge proxies lists none and answers 404 to changes.
+/// The HTTP face of the graph's faults for scripts (the chaos control server): the edges with their faults, set and
+/// clear one, Kafka brokers down and up.
 /// </summary>
 public static class EdgeFaultEndpoints
 {
-    public static IEndpointRouteBuilder MapEdgeFaults(this IEndpointRouteBuilder routes, DistributedApplication platform)
+    public static IEndpointRouteBuilder MapEdgeFaults(this IEndpointRouteBuilder routes, EdgeRouter edges, Func<string, KafkaBrokerFaults?> kafka)
     {
-        routes.MapGet("/edges", () => platform.HasEdgeProxies
-            ? new
-            {
-                enabled = true,
-                resets = platform.Edges.Resets,
-                edges = platform.Edges.Edges.Select(e => new { edge = e, faults = platform.Edges.FaultsOf(e), active = !platform.Edges.FaultsOf(e).Equals(EdgeFaults.None) }).ToList<object>(),
-            }
-            : new { enabled = false, resets = 0L, edges = new List<object>() });
-        routes.MapGet("/edges/timeline", () => platform.HasEdgeProxies ? platform.Edges.Timeline : []);
-        routes.MapPut("/edges/{edge}", (string edge, EdgeFaults faults) => Change(platform, edge, edges => edges.Set(edge, faults)));
-        routes.MapDelete("/edges/{edge}", (string edge) => Change(platform, edge, edges => edges.Clear(edge)));
-        // (no regex route constraint: the slim web host these servers run on leaves regex constraints out)
+        routes.MapGet("/edges", () => new
+        {
+            resets = edges.Resets,
+            edges = edges.Edges.Select(e => new { edge = e, faults = edges.FaultsOf(e), active = !edges.FaultsOf(e).Equals(EdgeFaults.None) }).ToList(),
+        });
+        routes.MapGet("/edges/timeline", () => edges.Timeline);
+        routes.MapPut("/edges/{edge}", (string edge, EdgeFaults faults) => Change(edges, edge, () => edges.Set(edge, faults)));
+        routes.MapDelete("/edges/{edge}", (string edge) => Change(edges, edge, () => edges.Clear(edge)));
         routes.MapPost("/kafka/{name}/{action}/{broker:int}", async (string name, string action, int broker) =>
         {
             if (action is not ("down" or "up"))
@@ -32,22 +28,25 @@ public static class EdgeFaultEndpoints
                 return Results.Problem(statusCode: 400, title: "Unknown Kafka fault", detail: "down or up");
             }
 
-            var kafka = platform.KafkaFaults(name);
-            await (action == "down" ? kafka.BrokerDownAsync(broker) : kafka.BrokerUpAsync(broker));
+            if (kafka(name) is not { } faults)
+            {
+                return Results.Problem(statusCode: 404, title: "No such Kafka cluster", detail: $"No local Kafka cluster named '{name}'.");
+            }
+
+            await (action == "down" ? faults.BrokerDownAsync(broker) : faults.BrokerUpAsync(broker));
             return Results.NoContent();
         });
         return routes;
     }
 
-    private static IResult Change(DistributedApplication platform, string edge, Action<EdgeRouter> change)
+    private static IResult Change(EdgeRouter edges, string edge, Action change)
     {
-        if (!platform.HasEdgeProxies || !platform.Edges.Edges.Contains(edge, StringComparer.OrdinalIgnoreCase))
+        if (!edges.Edges.Contains(edge, StringComparer.OrdinalIgnoreCase))
         {
-            return Results.Problem(statusCode: 404, title: "No such edge",
-                detail: platform.HasEdgeProxies ? $"Edges: {string.Join(", ", platform.Edges.Edges)}" : "This run has no edge proxies (start it with EdgeProxies=true).");
+            return Results.Problem(statusCode: 404, title: "No such edge", detail: $"Edges: {string.Join(", ", edges.Edges)}");
         }
 
-        change(platform.Edges);
+        change();
         return Results.NoContent();
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Hosting.Chaos;
 
@@ -11,14 +13,15 @@ public sealed class EdgeRouter : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(string Edge, int Port), FaultProxy> _proxies = new();
     private readonly ConcurrentDictionary<string, EdgeFaults> _faults = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _edges = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<FaultEvent> _timeline = [];
     private long _resets;
 
     /// <summary>Connections the proxies have reset so far (a reset fault that never fired proves nothing).</summary>
     public long Resets => Interlocked.Read(ref _resets);
 
-    /// <summary>The edges that exist so far (they appear as resources start).</summary>
-    public IReadOnlyList<string> Edges => _proxies.Keys.Select(k => k.Edge).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+    /// <summary>The edges of the graph.</summary>
+    public IReadOnlyList<string> Edges => _edges.Keys.Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Every fault set or cleared, with its time: the timeline a chaos test reports.</summary>
     public IReadOnlyList<FaultEvent> Timeline
@@ -72,10 +75,13 @@ public sealed class EdgeRouter : IAsyncDisposable
         }
     }
 
+    internal void Declare(string edge) => _edges[edge] = true;
+
     /// <summary>The port a consumer should use to reach <paramref name="targetPort"/> over this edge (a proxy, created once per edge and port).</summary>
     internal int Route(string consumer, string target, int targetPort)
     {
         var edge = EdgeName(consumer, target);
+        Declare(edge);
         return _proxies.GetOrAdd((edge, targetPort), key => new FaultProxy(key.Port, () => FaultsOf(key.Edge), () => Interlocked.Increment(ref _resets))).Port;
     }
 
@@ -97,3 +103,10 @@ public sealed class EdgeRouter : IAsyncDisposable
 }
 
 public sealed record FaultEvent(DateTimeOffset At, string Edge, EdgeFaults Faults);
+
+public static class EdgeRouterExtensions
+{
+    /// <summary>The fault proxies of a graph started with <c>EdgeProxies=true</c>.</summary>
+    public static EdgeRouter Edges(this DistributedApplication app)
+        => app.Services.GetService<EdgeRouter>() ?? throw new InvalidOperationException("This graph has no edge proxies: start it with --EdgeProxies=true.");
+}

@@ -1,18 +1,17 @@
-using Platform.Hosting.Orchestration;
+using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Hosting.Kafka;
 
 /// <summary>
-/// Faults of the in-memory Kafka cluster, sent to its host process as commands: a broker down or up, a round-trip
-/// time, a partition leader moved. Edge proxies cannot stand in for these: Kafka clients connect to the brokers the
-/// cluster advertises, not to the bootstrap address.
+/// Faults of the in-memory Kafka cluster, sent to its control port: a broker down or up, a round-trip time, a partition
+/// leader moved, protocol errors. Edge proxies cannot stand in for these: Kafka clients connect to the brokers the
+/// cluster advertises, not to the bootstrap address. From a shell: <c>echo "down 1" | nc 127.0.0.1 &lt;control port&gt;</c>.
 /// </summary>
-public sealed class KafkaBrokerFaults
+public sealed class KafkaBrokerFaults(KafkaProcessResource kafka)
 {
-    private readonly ResourceInstance _broker;
-
-    internal KafkaBrokerFaults(ResourceInstance broker) => _broker = broker;
-
     public Task BrokerDownAsync(int broker = 1) => SendAsync($"down {broker}");
 
     public Task BrokerUpAsync(int broker = 1) => SendAsync($"up {broker}");
@@ -28,29 +27,25 @@ public sealed class KafkaBrokerFaults
 
     private async Task SendAsync(string command)
     {
-        var process = _broker.Process ?? throw new InvalidOperationException($"{_broker.Name} is not running.");
-        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnLine(string line)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", kafka.ControlEndpoint.Port, timeout.Token);
+        using var reader = new StreamReader(client.GetStream());
+        await using var writer = new StreamWriter(client.GetStream()) { AutoFlush = true, NewLine = "\n" };
+        await writer.WriteLineAsync(command.AsMemory(), timeout.Token);
+        var reply = await reader.ReadLineAsync(timeout.Token);
+        if (reply != "OK")
         {
-            if (line.StartsWith("OK", StringComparison.Ordinal) || line.StartsWith("ERR", StringComparison.Ordinal))
-            {
-                answer.TrySetResult(line);
-            }
-        }
-
-        _broker.Logs.LineWritten += OnLine;
-        try
-        {
-            await process.WriteLineAsync(command);
-            var reply = await answer.Task.WaitAsync(TimeSpan.FromSeconds(5));
-            if (reply != "OK")
-            {
-                throw new InvalidOperationException($"Kafka fault '{command}' failed: {reply}");
-            }
-        }
-        finally
-        {
-            _broker.Logs.LineWritten -= OnLine;
+            throw new InvalidOperationException($"Kafka fault '{command}' failed: {reply ?? "no answer"}");
         }
     }
+}
+
+public static class KafkaBrokerFaultsExtensions
+{
+    /// <summary>Broker faults of a local Kafka cluster of the graph.</summary>
+    public static KafkaBrokerFaults KafkaFaults(this DistributedApplication app, string name)
+        => app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<KafkaProcessResource>().FirstOrDefault(r => r.Name == name) is { } kafka
+            ? new KafkaBrokerFaults(kafka)
+            : throw new ArgumentException($"No local Kafka cluster named '{name}' in this graph.", nameof(name));
 }

@@ -1,0 +1,65 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Platform.Hosting.Infrastructure;
+
+/// <summary>Readiness checks that speak just enough of each protocol to know the server answers.</summary>
+internal static class ServerProbes
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    public static async Task<bool> TcpAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port, cancellationToken).AsTask().WaitAsync(Timeout, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends <paramref name="request"/> and is satisfied when the reply starts with <paramref name="expectedPrefix"/>.</summary>
+    public static async Task<bool> ExchangeAsync(int port, byte[] request, byte[] expectedPrefix, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync(request, timeout.Token);
+            var reply = new byte[expectedPrefix.Length];
+            await stream.ReadExactlyAsync(reply, timeout.Token);
+            return reply.AsSpan().SequenceEqual(expectedPrefix);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public static Task<bool> RedisAsync(int port, string password, CancellationToken cancellationToken)
+        => ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nPING\r\n"), "+OK\r\n+PONG"u8.ToArray(), cancellationToken);
+
+    public static async Task<bool> PostgresAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = (int)Timeout.TotalSeconds };
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}

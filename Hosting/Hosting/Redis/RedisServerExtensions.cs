@@ -1,0 +1,41 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Platform.Hosting.Infrastructure;
+using Platform.Hosting.Processes;
+
+namespace Platform.Hosting.Redis;
+
+public static class RedisServerExtensions
+{
+    /// <summary>A Redis server: Aspire's <c>AddRedis</c> container where a container runtime exists (and in the manifest), otherwise a local redis-server.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        if (builder.GetInfrastructureMode() == InfrastructureMode.Containers)
+        {
+            return builder.AddRedis(name);
+        }
+
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var redis = new RedisProcessResource(name, Installed.Require("redis-server", "redis-server"), RunDirectory.Of(builder).CreateFolder(name), password);
+        return builder.AddResource(redis)
+            .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
+            .OnBeforeResourceStarted(async (resource, _, cancellationToken) =>
+            {
+                await File.WriteAllTextAsync(resource.ConfigFile, $"requirepass {await resource.Password.GetValueAsync(cancellationToken)}\n", cancellationToken);
+                PrivateFiles.SetMode(resource.ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            })
+            .WithArgs(context =>
+            {
+                context.Args.Add(redis.ConfigFile);
+                context.Args.Add("--port");
+                context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", redis.WorkingDirectory, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+                {
+                    context.Args.Add(argument);
+                }
+            })
+            .WithReadinessProbe(async (resource, cancellationToken) =>
+                await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
+            .WithProcessCommands();
+    }
+}
