@@ -24,6 +24,7 @@ public static class RedisClientExtensions
         options.ConnectTimeout = 2000;
         options.SyncTimeout = 2000;
         options.ReconnectRetryPolicy = new LinearRetry(250); // the default backs off to seconds; caches and revocation want Redis back soon
+        options.BacklogPolicy = BacklogPolicy.FailFast; // while disconnected, fail at once (callers fail open) instead of queueing until the timeout
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
         builder.Services.AddSingleton<RedisCircuitBreaker>();
         builder.Services.AddSingleton<RevokedTokens>();
