@@ -3,6 +3,7 @@ using System.Globalization;
 using Platform.Benchmarks;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Platform.Hosting;
 
 // ./platform bench [suite] [runs]: boots the AppHost's graph once and runs the suites (all, skeleton, eventstore,
 // messaging, saga), each printing its figures next to a baseline measured in the same run.

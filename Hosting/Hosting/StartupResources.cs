@@ -8,9 +8,12 @@ namespace Platform.Hosting;
 /// <summary>The resources a started graph waits for, and the wait itself with a failure that says why.</summary>
 public static class StartupResources
 {
-    /// <summary>Every resource that starts with the graph: not parameters, nor what starts only when asked (Aspire's project rebuilders).</summary>
+    /// <summary>Every resource that starts with the graph: not parameters, nor hidden helpers that start only when asked (Aspire's project rebuilders).</summary>
     public static IReadOnlyList<IResource> Of(DistributedApplicationModel model)
-        => model.Resources.Where(r => r is not (ParameterResource or ProjectRebuilderResource) && !r.HasAnnotationOfType<ExplicitStartupAnnotation>()).ToList();
+        => model.Resources.Where(r => r is not ParameterResource
+                                      && !r.HasAnnotationOfType<ExplicitStartupAnnotation>()
+                                      && !(r.TryGetLastAnnotation<ResourceSnapshotAnnotation>(out var snapshot) && snapshot.InitialSnapshot.IsHidden))
+            .ToList();
 
     /// <summary>
     /// Waits until every resource is healthy. A resource that fails to start, exits, or is still unhealthy at the deadline

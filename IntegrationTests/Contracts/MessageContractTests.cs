@@ -86,7 +86,7 @@ public sealed class MessageContractTests(PlatformFixture platform, ITestOutputHe
 
     private async Task PublishAsync(Guid workspaceId, string type, object body)
     {
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.App.GetConnectionStringAsync("kafka"), Acks = Acks.All }).Build();
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.ConnectionStringAsync("kafka"), Acks = Acks.All }).Build();
         var headers = new Headers
         {
             { MessageHeaders.MessageId, Encoding.UTF8.GetBytes(Guid.NewGuid().ToString()) },

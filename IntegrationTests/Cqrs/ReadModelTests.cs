@@ -40,7 +40,7 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         await CaughtUpAsync();
         var live = await DumpRecordsViewAsync();
         var requested = DateTimeOffset.UtcNow;
-        await using (var db = NpgsqlDataSource.Create(await platform.App.GetConnectionStringAsync("workspacesdb")))
+        await using (var db = NpgsqlDataSource.Create(await platform.ConnectionStringAsync("workspacesdb")))
         {
             await ProjectionDaemon.RequestRebuildAsync(db, "records", CancellationToken.None);
         }
@@ -144,7 +144,7 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         var userId = registration.UserId!.Value;
         var tenantId = registration.TenantId!.Value;
         var joined = Guid.NewGuid();
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.App.GetConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.ConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
         async Task SendAsync(Guid messageId, string type, object body)
         {
             var headers = new Headers { { MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId.ToString()) }, { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(type) } };

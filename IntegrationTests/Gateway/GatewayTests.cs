@@ -151,7 +151,7 @@ public sealed class GatewayTests(PlatformFixture platform)
 
     private async Task<RsaSecurityKey> RealSigningKeyAsync()
     {
-        await using var connection = new NpgsqlConnection(await platform.App.GetConnectionStringAsync("authdb"));
+        await using var connection = new NpgsqlConnection(await platform.ConnectionStringAsync("authdb"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT kid, private_key_pem FROM signing_keys ORDER BY created_at DESC LIMIT 1", connection);
         await using var reader = await command.ExecuteReaderAsync();

@@ -39,11 +39,15 @@ public class PlatformFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>The connection string the AppHost gives services for a resource of the graph.</summary>
+    public async Task<string> ConnectionStringAsync(string resource)
+        => await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string.");
+
     /// <summary>Runs one query against a database of the graph (to check what a request did or did not write).</summary>
     public async Task<T> QueryScalarAsync<T>(string database, string sql)
     {
         // No pooling: a pooled connection would not survive the Postgres restarts some tests cause.
-        await using var connection = new Npgsql.NpgsqlConnection(await App.GetConnectionStringAsync(database) + ";Pooling=false");
+        await using var connection = new Npgsql.NpgsqlConnection(await ConnectionStringAsync(database) + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
@@ -51,7 +55,7 @@ public class PlatformFixture : IAsyncLifetime
 
     public async Task<int> ExecuteAsync(string database, string sql, params object[] parameters)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(await App.GetConnectionStringAsync(database));
+        await using var connection = new Npgsql.NpgsqlConnection(await ConnectionStringAsync(database));
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)

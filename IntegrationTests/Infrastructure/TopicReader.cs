@@ -23,7 +23,7 @@ public sealed class TopicReader : IDisposable
     }
 
     public static async Task<TopicReader> OpenAsync(PlatformFixture platform, string topic)
-        => new(await platform.App.GetConnectionStringAsync("kafka"), topic);
+        => new(await platform.ConnectionStringAsync("kafka"), topic);
 
     /// <summary>Every message with a message-id header, from the beginning up to the end of each partition as of now.</summary>
     public Task<List<TopicMessage>> ReadToEndAsync(TimeSpan timeout) => Task.Run(() =>

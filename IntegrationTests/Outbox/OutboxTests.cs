@@ -99,11 +99,11 @@ public sealed class OutboxTests(PlatformFixture platform, ITestOutputHelper outp
 
     private static OutboxMessage Probe(string key) => OutboxMessage.Create(Topic, key, "test.probe", new { key }, "outbox-test", null);
 
-    private async Task<NpgsqlDataSource> DataSourceAsync() => NpgsqlDataSource.Create(await platform.App.GetConnectionStringAsync("workspacesdb"));
+    private async Task<NpgsqlDataSource> DataSourceAsync() => NpgsqlDataSource.Create(await platform.ConnectionStringAsync("workspacesdb"));
 
     private async Task WriteAsync(IReadOnlyCollection<OutboxMessage> messages, bool commit)
     {
-        await using var connection = new NpgsqlConnection(await platform.App.GetConnectionStringAsync("workspacesdb"));
+        await using var connection = new NpgsqlConnection(await platform.ConnectionStringAsync("workspacesdb"));
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await Messaging.Outbox.Outbox.WriteAsync(connection, transaction, messages, CancellationToken.None);
@@ -115,7 +115,7 @@ public sealed class OutboxTests(PlatformFixture platform, ITestOutputHelper outp
 
     private async Task<long> DeliveredAsync(Guid[] ids)
     {
-        await using var connection = new NpgsqlConnection(await platform.App.GetConnectionStringAsync("workspacesdb"));
+        await using var connection = new NpgsqlConnection(await platform.ConnectionStringAsync("workspacesdb"));
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT count(*) FROM outbox_messages WHERE id = ANY($1) AND delivered_at IS NOT NULL", connection) { Parameters = { new() { Value = ids } } };
         return (long)(await count.ExecuteScalarAsync())!;

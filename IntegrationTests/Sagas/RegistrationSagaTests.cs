@@ -199,7 +199,7 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
         var location = await platform.RegisterAsync(PlatformClient.NewEmail());
         await platform.FinishedAsync(location, Finish);
         var sagaId = SagaTestClient.RegistrationId(location);
-        await using var db = NpgsqlDataSource.Create(await platform.App.GetConnectionStringAsync("authdb"));
+        await using var db = NpgsqlDataSource.Create(await platform.ConnectionStringAsync("authdb"));
         await using var first = await db.OpenConnectionAsync();
         await using var second = await db.OpenConnectionAsync();
         var state = (await SagaStore.FindAsync(first, null, sagaId, CancellationToken.None))!;
@@ -216,6 +216,6 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
 
     private async Task<BusSettings> BusSettingsAsync(string queue)
     {
-        return BusSettings.Parse(await platform.App.GetConnectionStringAsync("messaging"), queue);
+        return BusSettings.Parse(await platform.ConnectionStringAsync("messaging"), queue);
     }
 }

@@ -50,7 +50,7 @@ public sealed class TenantIsolationTests(PlatformFixture platform)
 
         async Task<long> VisibleRowsAsync(Guid tenant)
         {
-            await using var connection = new Npgsql.NpgsqlConnection(await Platform.Hosting.Testing.DistributedApplicationTestingExtensions.GetConnectionStringAsync(platform.App, "workspacesdb"));
+            await using var connection = new Npgsql.NpgsqlConnection(await platform.ConnectionStringAsync("workspacesdb"));
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             await using var scope = new Npgsql.NpgsqlCommand($"SET LOCAL role platform_tenant; SET LOCAL app.tenant_id = '{tenant}'", connection, transaction);
