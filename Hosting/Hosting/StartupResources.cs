@@ -8,9 +8,12 @@ namespace Platform.Hosting;
 /// <summary>The resources a started graph waits for, and the wait itself with a failure that says why.</summary>
 public static class StartupResources
 {
-    /// <summary>Every resource that starts with the graph: not parameters, nor hidden helpers that start only when asked (Aspire's project rebuilders).</summary>
+    /// <summary>
+    /// Every resource that starts with the graph: not parameters, nor edges (whose state is their faults), nor hidden
+    /// helpers that start only when asked (Aspire's project rebuilders).
+    /// </summary>
     public static IReadOnlyList<IResource> Of(DistributedApplicationModel model)
-        => model.Resources.Where(r => r is not ParameterResource
+        => model.Resources.Where(r => r is not (ParameterResource or Chaos.EdgeResource)
                                       && !r.HasAnnotationOfType<ExplicitStartupAnnotation>()
                                       && !(r.TryGetLastAnnotation<ResourceSnapshotAnnotation>(out var snapshot) && snapshot.InitialSnapshot.IsHidden))
             .ToList();

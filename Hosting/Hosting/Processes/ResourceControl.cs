@@ -30,7 +30,16 @@ public sealed class ResourceControl(DistributedApplication app)
         await WaitForHealthyAsync(name, cancellationToken);
     }
 
-    public Task KillAsync(string name) => RunAsync(name, ProcessCommands.Kill);
+    /// <summary>SIGKILL to the process tree of each replica; returns once Aspire sees them gone.</summary>
+    public async Task KillAsync(string name)
+    {
+        await RunAsync(name, ProcessCommands.Kill);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        foreach (var replica in await ReplicasAsync(name))
+        {
+            await app.ResourceNotifications.WaitForResourceAsync(ResourceName(name), e => e.ResourceId == replica && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+        }
+    }
 
     public Task PauseAsync(string name) => RunAsync(name, ProcessCommands.Pause);
 
@@ -114,15 +123,17 @@ public sealed class ResourceControl(DistributedApplication app)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(1));
-        var resource = _model.Resources.Any(r => r.Name == name) ? name : name[..name.LastIndexOf('-')];
         foreach (var replica in await ReplicasAsync(name))
         {
             await app.ResourceNotifications.WaitForResourceAsync(
-                resource,
+                ResourceName(name),
                 e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
                 timeout.Token);
         }
     }
+
+    /// <summary>The model resource a name addresses ("users" for "users-0").</summary>
+    private string ResourceName(string name) => _model.Resources.Any(r => r.Name == name) ? name : name[..name.LastIndexOf('-')];
 
     private async Task RunAsync(string name, string command, CancellationToken cancellationToken = default)
     {

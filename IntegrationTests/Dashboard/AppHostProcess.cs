@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Platform.IntegrationTests.Dashboard;
+
+/// <summary>
+/// <c>dotnet run --project AppHost</c> the way a developer starts it, in a session of its own (as a terminal would
+/// run it), on free ports: DCP, the Aspire dashboard and the whole graph. Reads the login link and the ready line it
+/// prints, and stops it with a signal, counting every process the run had until none is left.
+/// </summary>
+public sealed partial class AppHostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource<string> _loginUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private AppHostProcess(Process process, int dashboardPort, int gatewayPort, int chaosPort)
+    {
+        _process = process;
+        DashboardUrl = new Uri($"http://localhost:{dashboardPort}");
+        GatewayUrl = new Uri($"http://localhost:{gatewayPort}");
+        ChaosControlUrl = new Uri($"http://127.0.0.1:{chaosPort}");
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri DashboardUrl { get; }
+
+    public Uri GatewayUrl { get; }
+
+    public Uri ChaosControlUrl { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>The one-time login link the AppHost printed.</summary>
+    public Task<string> LoginUrl => _loginUrl.Task;
+
+    /// <summary>Everything the AppHost printed so far.</summary>
+    public IReadOnlyList<string> Output => [.. _output];
+
+    /// <summary>Starts the AppHost with the given arguments and waits for its "ready" line.</summary>
+    public static async Task<AppHostProcess> StartAsync(string[] arguments, TimeSpan timeout)
+    {
+        var (dashboard, otlp, resources, gateway, chaos) = (FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
+        var configuration = typeof(AppHostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+            .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Debug";
+        // setsid: a session and process group of its own, like a command typed in a terminal (Ctrl+C reaches the whole group).
+        var start = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "dotnet", "run", "--project", Projects.AppHost.ProjectPath, "--no-build", "-c", configuration, "--no-launch-profile", "--",
+                     $"--GatewayPort={gateway}", $"--ChaosControlPort={chaos}" }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // What AppHost/Properties/launchSettings.json sets, on free ports.
+        start.Environment["ASPNETCORE_URLS"] = $"http://localhost:{dashboard}";
+        start.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{otlp}";
+        start.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{resources}";
+        start.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        var host = new AppHostProcess(Process.Start(start)!, dashboard, gateway, chaos);
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await host._ready.Task.WaitAsync(deadline.Token);
+            await host._loginUrl.Task.WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var printed = string.Join(Environment.NewLine, host.Output.TakeLast(40));
+            await host.DisposeAsync();
+            throw new TimeoutException($"The AppHost was not ready within {timeout.TotalSeconds:0} s. It printed:{Environment.NewLine}{printed}");
+        }
+
+        return host;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> (to the process group for SIGINT, as Ctrl+C in a terminal; to the dotnet run
+    /// process for SIGTERM) and waits until every process of the run is gone: the AppHost, DCP (which detaches into a
+    /// group of its own) and everything DCP started. Returns how many there were and what is left at the deadline.
+    /// </summary>
+    public async Task<(int Processes, TimeSpan Elapsed, IReadOnlyList<string> Left)> StopAsync(int signal, TimeSpan deadline)
+    {
+        var processes = ProcessesOfRun();
+        var clock = Stopwatch.StartNew();
+        if (Kill(signal == 2 ? -Pid : Pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"Could not signal {Pid}.");
+        }
+
+        var left = processes;
+        while (clock.Elapsed < deadline)
+        {
+            left = processes.Where(p => IsRunning(p.Pid)).ToList();
+            if (left.Count == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return (processes.Count, clock.Elapsed, left.Select(p => $"{p.Pid} {p.Command}").ToList());
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        if (LoginLine().Match(line) is { Success: true } login)
+        {
+            _loginUrl.TrySetResult(login.Groups[1].Value);
+        }
+
+        if (line.Contains(" ready in ", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    /// <summary>The dotnet run process, everything under it, DCP (found by the AppHost pid it monitors) and everything under DCP.</summary>
+    private List<(int Pid, string Command)> ProcessesOfRun()
+    {
+        var all = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsDigit)).Select(n => int.Parse(n, CultureInfo.InvariantCulture))
+            .Select(pid => (Pid: pid, Parent: Parent(pid), Command: CommandLine(pid))).Where(p => p.Parent >= 0).ToList();
+        var roots = new HashSet<int> { Pid };
+        var appHosts = Descendants(all, roots);
+        foreach (var dcp in all.Where(p => appHosts.Any(h => p.Command.Contains($"--monitor {h} ", StringComparison.Ordinal) || p.Command.EndsWith($"--monitor {h}", StringComparison.Ordinal))))
+        {
+            roots.Add(dcp.Pid);
+        }
+
+        var members = Descendants(all, roots).Concat(roots).ToHashSet();
+        return all.Where(p => members.Contains(p.Pid)).Select(p => (p.Pid, p.Command)).ToList();
+    }
+
+    private static HashSet<int> Descendants(List<(int Pid, int Parent, string Command)> all, HashSet<int> roots)
+    {
+        var found = new HashSet<int>(roots);
+        bool grew;
+        do
+        {
+            grew = false;
+            foreach (var p in all.Where(p => found.Contains(p.Parent) && found.Add(p.Pid)))
+            {
+                grew = true;
+            }
+        }
+        while (grew);
+        found.ExceptWith(roots);
+        return found;
+    }
+
+    private static int Parent(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"Login to the dashboard at (\S+)")]
+    private static partial Regex LoginLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await StopAsync(15, TimeSpan.FromSeconds(30));
+        }
+
+        _process.Dispose();
+    }
+}
