@@ -50,7 +50,7 @@ public static class StartupResources
         foreach (var resource in failed.Where(r => !IsHealthy(app, r)))
         {
             report.Add($"--- {resource.Name}: {Describe(app, resource)}; last log lines:");
-            report.AddRange(await LastLinesAsync(app, resource, 25));
+            report.AddRange(await app.LastLogLinesAsync(resource.Name, 25));
         }
 
         throw new DistributedApplicationException($"The graph did not become healthy within {timeout.TotalSeconds:0} s.{Environment.NewLine}{string.Join(Environment.NewLine, report)}");
@@ -64,8 +64,10 @@ public static class StartupResources
             ? $"{e.Snapshot.State?.Text ?? "no state"}, health {e.Snapshot.HealthStatus?.ToString() ?? "unknown"}{(e.Snapshot.ExitCode is { } code ? $", exit code {code}" : "")}"
             : "no state";
 
-    private static async Task<IReadOnlyList<string>> LastLinesAsync(DistributedApplication app, IResource resource, int count)
+    /// <summary>The last <paramref name="count"/> console lines of a resource (of every replica), for a failure message.</summary>
+    public static async Task<IReadOnlyList<string>> LastLogLinesAsync(this DistributedApplication app, string resourceName, int count)
     {
+        var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
         var lines = new List<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try

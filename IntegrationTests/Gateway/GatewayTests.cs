@@ -1,3 +1,4 @@
+using Platform.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Aspire.Hosting.Testing;
@@ -103,9 +104,17 @@ public sealed class GatewayTests(PlatformFixture platform)
         {
             // DCP's proxy holds a connection while no replica is up (one may start), so the gateway learns that the
             // service is gone from its own probes (a second or two); from then on it answers at once.
-            await Eventually.ReturnsAsync(
-                async () => (await Gateway.GetAsync("/api/workspaces", tokens.AccessToken)).StatusCode,
-                status => status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20), "the gateway notices the stopped service");
+            try
+            {
+                await Eventually.ReturnsAsync(
+                    async () => (await Gateway.GetAsync("/api/workspaces", tokens.AccessToken)).StatusCode,
+                    status => status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20), "the gateway notices the stopped service");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(e.Message + Environment.NewLine + string.Join(Environment.NewLine, await platform.App.LastLogLinesAsync("gateway", 40)), e);
+            }
+
             var clock = Stopwatch.StartNew();
             using var down = await Gateway.GetAsync("/api/workspaces", tokens.AccessToken);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");

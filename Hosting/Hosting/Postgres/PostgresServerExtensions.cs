@@ -64,7 +64,7 @@ public static class PostgresServerExtensions
         switch (server)
         {
             case IResourceBuilder<PostgresServerResource> container:
-                return container.AddDatabase(name);
+                return PostgresBuilderExtensions.AddDatabase(container, name);
             case IResourceBuilder<PostgresProcessResource> process:
                 var database = new PostgresProcessDatabase(name, name, process.Resource);
                 process.Resource.Databases.Add(database);

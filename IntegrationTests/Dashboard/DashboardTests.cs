@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.IntegrationTests.Dashboard;
+
+/// <summary>
+/// The real Aspire dashboard in a real browser (Debian's chromium through Playwright) against the graph
+/// <c>dotnet run --project AppHost</c> started: what a developer sees. Each test leaves a screenshot under artifacts/screenshots/.
+/// </summary>
+[Collection(DashboardCollection.Name)]
+[Trait("Category", "dashboard")]
+public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper output)
+{
+    private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 60_000 };
+
+    [Fact]
+    public async Task Signing_in_with_the_printed_link_lists_every_resource_running()
+    {
+        var page = await fixture.OpenAsync();
+        foreach (var single in new[] { "postgres", "authdb", "usersdb", "workspacesdb", "cache", "messaging", "kafka", "auth", "gateway" })
+        {
+            await Expect(DashboardFixture.Row(page, single).Locator(".state-column-cell")).ToHaveTextAsync("Running", Patiently);
+        }
+
+        foreach (var replicated in new[] { "users", "workspaces" })
+        {
+            var replicas = DashboardFixture.Row(page, $"{replicated}-[a-z0-9]{{8}}");
+            await Expect(replicas).ToHaveCountAsync(2, new LocatorAssertionsToHaveCountOptions { Timeout = 60_000 });
+            await Expect(replicas.Nth(0).Locator(".state-column-cell")).ToHaveTextAsync("Running", Patiently);
+            await Expect(replicas.Nth(1).Locator(".state-column-cell")).ToHaveTextAsync("Running", Patiently);
+        }
+
+        await Expect(DashboardFixture.Row(page, "edge-workspaces-to-postgres").Locator(".state-column-cell")).ToHaveTextAsync("no fault", Patiently);
+        output.WriteLine($"screenshot: {await DashboardFixture.ScreenshotAsync(page, "resources")}");
+        output.WriteLine($"the AppHost printed: {string.Join(" | ", fixture.AppHost.Output.Where(l => l.Contains("Login to the dashboard", StringComparison.Ordinal) || l.Contains(" ready in ", StringComparison.Ordinal)))}");
+    }
+
+    [Fact]
+    public async Task A_registration_is_one_trace_across_gateway_auth_users_and_workspaces()
+    {
+        using var register = await fixture.Gateway.PostAsJsonAsync("/api/auth/register", new { email = PlatformClient.NewEmail(), password = "correct horse battery staple", displayName = "Traced" });
+        Assert.Equal(HttpStatusCode.Accepted, register.StatusCode);
+        var location = register.Headers.Location!;
+        await Eventually.ReturnsAsync(
+            async () => (await fixture.Gateway.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString(),
+            status => status == "completed", TimeSpan.FromSeconds(60), "the registration completes");
+
+        var page = await fixture.OpenAsync("/traces");
+        var trace = page.Locator("tr.fluent-data-grid-row").Filter(new LocatorFilterOptions { HasText = "/api/auth/register" })
+            .Filter(new LocatorFilterOptions { Has = page.Locator(".trace-service-tag", new PageLocatorOptions { HasText = "users" }) })
+            .Filter(new LocatorFilterOptions { Has = page.Locator(".trace-service-tag", new PageLocatorOptions { HasText = "workspaces" }) });
+        // Telemetry arrives in batches: reload until the saga's spans have been exported.
+        await Eventually.ReturnsAsync(
+            async () =>
+            {
+                await page.ReloadAsync();
+                await page.Locator("tr.fluent-data-grid-row").First.WaitForAsync();
+                return await trace.CountAsync();
+            },
+            count => count > 0, TimeSpan.FromSeconds(60), "the registration's trace lists users and workspaces");
+        var tags = string.Join(", ", await trace.First.Locator(".trace-service-tag").AllTextContentsAsync());
+        output.WriteLine($"trace resources: {tags}");
+        foreach (var service in new[] { "gateway", "auth", "users", "workspaces" })
+        {
+            Assert.Contains(service, tags, StringComparison.Ordinal);
+        }
+
+        await trace.First.ClickAsync();
+        await page.WaitForURLAsync("**/traces/detail/**");
+        await Expect(page.Locator(".trace-view-grid")).ToContainTextAsync("workspaces", new LocatorAssertionsToContainTextOptions { Timeout = 60_000 });
+        output.WriteLine($"screenshot: {await DashboardFixture.ScreenshotAsync(page, "registration-trace")}");
+    }
+
+    [Fact]
+    public async Task A_services_console_log_streams_into_the_dashboard()
+    {
+        var page = await fixture.OpenAsync("/consolelogs/resource/auth");
+        await Expect(page.Locator(".log-content").Filter(new LocatorFilterOptions { HasText = "Now listening on" })).Not.ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 60_000 });
+        output.WriteLine($"screenshot: {await DashboardFixture.ScreenshotAsync(page, "console-logs")}");
+    }
+
+    [Fact]
+    public async Task An_edge_fault_is_set_and_cleared_through_a_resource_command()
+    {
+        using var control = new HttpClient { BaseAddress = fixture.AppHost.ChaosControlUrl };
+        var page = await fixture.OpenAsync();
+        var edge = DashboardFixture.Row(page, "edge-workspaces-to-postgres");
+        await Expect(edge.Locator(".state-column-cell")).ToHaveTextAsync("no fault", Patiently);
+
+        await RunCommandAsync(page, edge, "Partition (blackhole)");
+        await Expect(edge.Locator(".state-column-cell")).ToContainTextAsync("blackhole", new LocatorAssertionsToContainTextOptions { Timeout = 30_000 });
+        Assert.True(await IsActiveAsync(control, "workspaces->postgres"));
+        output.WriteLine($"screenshot: {await DashboardFixture.ScreenshotAsync(page, "edge-fault-set")}");
+
+        await RunCommandAsync(page, edge, "Clear faults");
+        await Expect(edge.Locator(".state-column-cell")).ToHaveTextAsync("no fault", Patiently);
+        Assert.False(await IsActiveAsync(control, "workspaces->postgres"));
+    }
+
+    private static async Task RunCommandAsync(IPage page, ILocator row, string command)
+    {
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Actions" }).ClickAsync();
+        var item = page.GetByRole(AriaRole.Menuitem, new PageGetByRoleOptions { Name = command });
+        await item.WaitForAsync();
+        await item.ClickAsync();
+    }
+
+    private static async Task<bool> IsActiveAsync(HttpClient control, string edge)
+    {
+        var edges = await control.GetFromJsonAsync<JsonElement>("/edges");
+        return edges.GetProperty("edges").EnumerateArray().Single(e => e.GetProperty("edge").GetString() == edge).GetProperty("active").GetBoolean();
+    }
+}
