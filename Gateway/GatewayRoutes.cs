@@ -8,8 +8,8 @@ namespace Platform.Gateway;
 /// Every route of the platform in one place. Clusters are the services the AppHost references; their
 /// destinations are the addresses it injected (services__{name}__http__N). Several destinations (one per replica) are
 /// health-checked actively and passively. A single destination is a load-balancing proxy in front of the replicas (DCP's
-/// locally, a platform's service elsewhere) that takes a dead replica out itself; it is probed actively only, so that
-/// when no replica is left the gateway answers 503 at once instead of waiting on a proxy that holds the connection.
+/// locally, a platform's service elsewhere) that takes a dead replica out itself, so the gateway only retries broken
+/// GETs through it; with no replica left, DCP's proxy holds the connection and the route budget answers (504).
 /// </summary>
 internal static class GatewayRoutes
 {
@@ -43,18 +43,18 @@ internal static class GatewayRoutes
             LoadBalancingPolicy = "PowerOfTwoChoices",
             Destinations = c.endpoints.Select((uri, i) => (uri, i))
                 .ToDictionary(d => $"{c.name}-{d.i}", d => new DestinationConfig { Address = d.uri.ToString(), Health = d.uri.ToString() }),
-            HealthCheck = new HealthCheckConfig
+            HealthCheck = c.endpoints.Count < 2 ? null : new HealthCheckConfig
             {
                 // Liveness, not readiness: a service whose cache is down still serves most requests.
                 Active = new ActiveHealthCheckConfig
                 {
                     Enabled = true,
                     Interval = activeHealthInterval,
-                    Timeout = TimeSpan.FromSeconds(c.endpoints.Count < 2 ? 2 : 1), // a proxy may try a dead replica before a live one
+                    Timeout = TimeSpan.FromSeconds(1),
                     Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
                     Path = "/alive",
                 },
-                Passive = c.endpoints.Count < 2 ? null : new PassiveHealthCheckConfig
+                Passive = new PassiveHealthCheckConfig
                 {
                     Enabled = true,
                     Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,

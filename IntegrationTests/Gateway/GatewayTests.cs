@@ -96,30 +96,19 @@ public sealed class GatewayTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task A_stopped_upstream_answers_fast_with_a_problem_and_recovers_after_start()
+    public async Task A_stopped_upstream_answers_within_the_route_budget_with_a_problem_and_recovers_after_start()
     {
         var (_, tokens, _) = await Gateway.SignUpAsync();
         await platform.Commands.StopAsync("workspaces");
         try
         {
-            // DCP's proxy holds a connection while no replica is up (one may start), so the gateway learns that the
-            // service is gone from its own probes (a second or two); from then on it answers at once.
-            try
-            {
-                await Eventually.ReturnsAsync(
-                    async () => (await Gateway.GetAsync("/api/workspaces", tokens.AccessToken)).StatusCode,
-                    status => status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20), "the gateway notices the stopped service");
-            }
-            catch (TimeoutException e)
-            {
-                throw new TimeoutException(e.Message + Environment.NewLine + string.Join(Environment.NewLine, await platform.App.LastLogLinesAsync("gateway", 40)), e);
-            }
-
+            // DCP's proxy holds a connection while no replica is up (one may start again), so the answer is the gateway's
+            // 504 at its 5 s route budget rather than an immediate refusal: a problem, never a hang.
             var clock = Stopwatch.StartNew();
             using var down = await Gateway.GetAsync("/api/workspaces", tokens.AccessToken);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
-            Assert.Contains((int)down.StatusCode, new[] { 502, 503 });
-            await down.AssertProblemAsync((int)down.StatusCode, "upstream-unavailable");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6.5), $"took {clock.Elapsed}");
+            Assert.Contains((int)down.StatusCode, new[] { 502, 503, 504 });
+            await down.AssertProblemAsync((int)down.StatusCode, down.StatusCode == HttpStatusCode.GatewayTimeout ? "upstream-timeout" : "upstream-unavailable");
         }
         finally
         {
