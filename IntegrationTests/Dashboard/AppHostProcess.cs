@@ -91,7 +91,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     {
         var processes = ProcessesOfRun();
         var clock = Stopwatch.StartNew();
-        if (Kill(signal == 2 ? -Pid : Pid, signal) != 0)
+        if (Kill(signal == 2 ? -Pid : Pid, signal) != 0 && IsRunning(Pid))
         {
             throw new InvalidOperationException($"Could not signal {Pid}.");
         }
@@ -215,7 +215,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (IsRunning(Pid))
         {
             await StopAsync(15, TimeSpan.FromSeconds(30));
         }

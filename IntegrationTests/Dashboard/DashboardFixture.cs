@@ -78,9 +78,13 @@ public sealed class DashboardFixture : IAsyncLifetime
             // Ctrl+C in the terminal: SIGINT to the whole foreground process group.
             var (processes, elapsed, left) = await _appHost.StopAsync(signal: 2, TimeSpan.FromSeconds(60));
             await _appHost.DisposeAsync();
+            var report = left.Count == 0
+                ? $"Ctrl+C: {processes} processes of the run, all gone after {elapsed.TotalSeconds:0.0} s"
+                : $"Ctrl+C left {left.Count} of {processes} processes running after {elapsed.TotalSeconds:0.0} s: {string.Join("; ", left)}";
+            await File.WriteAllTextAsync(Artifacts.PathFor("dashboard", "ctrl-c.txt"), report + Environment.NewLine);
             if (left.Count > 0)
             {
-                throw new InvalidOperationException($"Ctrl+C left {left.Count} of {processes} processes running after {elapsed.TotalSeconds:0.0} s: {string.Join("; ", left)}");
+                throw new InvalidOperationException(report);
             }
         }
     }
