@@ -23,7 +23,7 @@ var auth = builder.AddProject<Projects.Auth>("auth")
     .WithReference(authDb).WaitFor(authDb)
     .WithReference(cache).WaitFor(cache)
     .WithReference(messaging).WaitFor(messaging)
-    .WithSagaSettings(builder.Configuration)
+    .WithSettings(builder.Configuration, "Sagas")
     .WithHttpHealthCheck("/health");
 
 var users = builder.AddProject<Projects.Users>("users")
@@ -34,7 +34,7 @@ var users = builder.AddProject<Projects.Users>("users")
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(auth)
-    .WithSagaSettings(builder.Configuration)
+    .WithSettings(builder.Configuration, "Sagas")
     .WithHttpHealthCheck("/health");
 
 var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
@@ -45,13 +45,14 @@ var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(auth)
-    .WithSagaSettings(builder.Configuration)
+    .WithSettings(builder.Configuration, "Sagas")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpEndpoint(port: builder.Configuration.GetValue("GatewayPort", 8080))
     .WithReference(auth).WithReference(users).WithReference(workspaces)
     .WithReference(cache).WaitFor(cache)
+    .WithSettings(builder.Configuration, "RateLimiting")
     .WithHttpHealthCheck("/health");
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot
@@ -59,14 +60,17 @@ builder.AddFaultInjection(); // kill, pause and resume on every resource; with -
 builder.AnnounceWhenReady();
 builder.Build().Run();
 
-internal static class SagaSettings
+internal static class SettingsPassThrough
 {
-    /// <summary>Passes the AppHost's <c>Sagas:*</c> settings (step timeout, test-only fault injection) on to a service.</summary>
-    public static IResourceBuilder<ProjectResource> WithSagaSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration)
+    /// <summary>
+    /// Passes the AppHost's settings of one section on to a service: <c>Sagas:*</c> (step timeout, test-only fault
+    /// injection), <c>RateLimiting:*</c> (the gateway's limits, raised by the gateway benchmark).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration, string section)
     {
-        foreach (var setting in configuration.GetSection("Sagas").GetChildren().Where(s => s.Value is not null))
+        foreach (var setting in configuration.GetSection(section).GetChildren().Where(s => s.Value is not null))
         {
-            project.WithEnvironment($"Sagas__{setting.Key}", setting.Value!);
+            project.WithEnvironment($"{section}__{setting.Key}", setting.Value!);
         }
 
         return project;

@@ -51,9 +51,10 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         var (dashboard, otlp, resources, gateway, chaos) = (FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
         var configuration = typeof(AppHostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
             .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Debug";
-        // setsid: a session and process group of its own, like a command typed in a terminal (Ctrl+C reaches the whole group).
+        // setsid: a session and process group of its own, like a command typed in a terminal (Ctrl+C reaches the whole group);
+        // env --default-signal=INT: a test host started in the background inherits SIGINT ignored, which a terminal never passes on.
         var start = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "dotnet", "run", "--project", Projects.AppHost.ProjectPath, "--no-build", "-c", configuration, "--no-launch-profile", "--",
+        foreach (var argument in new[] { "env", "--default-signal=INT", "dotnet", "run", "--project", Projects.AppHost.ProjectPath, "--no-build", "-c", configuration, "--no-launch-profile", "--",
                      $"--GatewayPort={gateway}", $"--ChaosControlPort={chaos}" }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);

@@ -37,8 +37,8 @@ public sealed class OutboxTests(PlatformFixture platform, ITestOutputHelper outp
         await WriteAsync(messages, commit: true);
         var ids = messages.Select(m => m.Id).ToArray();
         await Eventually.ReturnsAsync(() => DeliveredAsync(ids), n => n > 0, TimeSpan.FromSeconds(30), "the relays start delivering");
+        var pendingAtKill = ids.Length - await DeliveredAsync(ids); // counted just before the signal: KillAsync returns once Aspire has seen the replica gone
         await platform.Commands.KillAsync("workspaces-0");
-        var pendingAtKill = ids.Length - await DeliveredAsync(ids);
         try
         {
             var clock = Stopwatch.StartNew();

@@ -21,7 +21,11 @@ internal static class AuthEndpoints
         auth.MapPost("/refresh", RefreshAsync);
         auth.MapPost("/logout", LogoutAsync).RequireAuthorization();
 
-        app.MapGet("/.well-known/jwks.json", (SigningKeys keys) => Results.Json(keys.Jwks()));
+        app.MapGet("/.well-known/jwks.json", (SigningKeys keys, HttpResponse response) =>
+        {
+            response.Headers.CacheControl = "public, max-age=300";
+            return Results.Bytes(keys.JwksDocument, "application/json");
+        });
         app.MapGet("/.well-known/openid-configuration", (HttpRequest request) => Results.Json(new
         {
             issuer = PlatformClaims.Issuer,

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Platform.Hosting.Processes;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// The gateway's cost: the same GET (auth's JWKS, a static document) straight to the service and through the gateway,
+/// in a closed loop of 32 connections (throughput), then paced at half the direct rate (added latency). The graph is
+/// booted with the rate limit raised, so the figures are about proxying, not about 429s. Both paths include DCP's proxy
+/// in front of the service; the gateway adds YARP, JWT-less routing, rate limiting and DCP's proxy in front of itself.
+/// </summary>
+internal static class GatewayBenchmarks
+{
+    private const int Connections = 32;
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
+
+    public static async Task RunAsync(DistributedApplication app)
+    {
+        var direct = new Uri((await app.Control().ReplicaUrlAsync("auth-0")), "/.well-known/jwks.json");
+        var gateway = new Uri(app.GetEndpoint("gateway", "http"), "/.well-known/jwks.json");
+        Console.WriteLine();
+        Console.WriteLine($"GET /.well-known/jwks.json, closed loop, {Connections} connections, {Duration.TotalSeconds:0} s each");
+        var straight = await ClosedLoopAsync(direct);
+        var proxied = await ClosedLoopAsync(gateway);
+        Console.WriteLine($"{"path",-36} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"vs direct",10}");
+        Console.WriteLine($"{"straight to auth (baseline)",-36} {straight.Rate,10:0} {straight.P50,8:0.00} {straight.P99,8:0.00} {"1.00",10}");
+        Console.WriteLine($"{"through the gateway",-36} {proxied.Rate,10:0} {proxied.P50,8:0.00} {proxied.P99,8:0.00} {proxied.Rate / straight.Rate,10:0.00}");
+
+        var half = straight.Rate / 2;
+        var pacedDirect = await PacedAsync(direct, half);
+        var pacedGateway = await PacedAsync(gateway, half);
+        Console.WriteLine($"paced at {half:0} req/s (half the direct rate): p50/p99 straight {pacedDirect.P50:0.00}/{pacedDirect.P99:0.00} ms, through the gateway {pacedGateway.P50:0.00}/{pacedGateway.P99:0.00} ms, added p99 {pacedGateway.P99 - pacedDirect.P99:0.00} ms");
+    }
+
+    private static HttpClient Client() => new(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
+
+    private static async Task<(double Rate, double P50, double P99)> ClosedLoopAsync(Uri url)
+    {
+        using var client = Client();
+        using (await client.GetAsync(url))
+        {
+        }
+
+        var samples = new List<double>[Connections];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(async worker =>
+        {
+            var mine = samples[worker] = [];
+            while (clock.Elapsed < Duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.GetAsync(url);
+                response.EnsureSuccessStatusCode();
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }));
+        var all = samples.SelectMany(s => s).ToList();
+        var (p50, p99) = Measure.Percentiles(all);
+        return (all.Count / clock.Elapsed.TotalSeconds, p50, p99);
+    }
+
+    /// <summary>Requests started at a fixed rate (open loop), each timed from its start.</summary>
+    private static async Task<(double P50, double P99)> PacedAsync(Uri url, double perSecond)
+    {
+        using var client = Client();
+        var total = (int)(perSecond * Duration.TotalSeconds);
+        var samples = new double[total];
+        var clock = Stopwatch.StartNew();
+        var requests = new List<Task>(total);
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / perSecond);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed); // pacing the load, not synchronising with it
+            }
+
+            var index = i;
+            requests.Add(Task.Run(async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.GetAsync(url);
+                response.EnsureSuccessStatusCode();
+                samples[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }));
+        }
+
+        await Task.WhenAll(requests);
+        return Measure.Percentiles(samples);
+    }
+}
