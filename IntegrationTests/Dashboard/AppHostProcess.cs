@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Platform.Hosting.Processes;
 
 namespace Platform.IntegrationTests.Dashboard;
 
@@ -92,7 +93,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     {
         var processes = ProcessesOfRun();
         var clock = Stopwatch.StartNew();
-        if (Kill(signal == 2 ? -Pid : Pid, signal) != 0 && IsRunning(Pid))
+        if (Kill(signal == 2 ? -Pid : Pid, signal) != 0 && ProcessTree.IsRunning(Pid))
         {
             throw new InvalidOperationException($"Could not signal {Pid}.");
         }
@@ -100,7 +101,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         var left = processes;
         while (clock.Elapsed < deadline)
         {
-            left = processes.Where(p => IsRunning(p.Pid)).ToList();
+            left = processes.Where(p => ProcessTree.IsRunning(p.Pid)).ToList();
             if (left.Count == 0)
             {
                 break;
@@ -134,47 +135,10 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>The dotnet run process, everything under it, DCP (found by the AppHost pid it monitors) and everything under DCP.</summary>
     private List<(int Pid, string Command)> ProcessesOfRun()
     {
-        var all = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsDigit)).Select(n => int.Parse(n, CultureInfo.InvariantCulture))
-            .Select(pid => (Pid: pid, Parent: Parent(pid), Command: CommandLine(pid))).Where(p => p.Parent >= 0).ToList();
-        var roots = new HashSet<int> { Pid };
-        var appHosts = Descendants(all, roots);
-        foreach (var dcp in all.Where(p => appHosts.Any(h => p.Command.Contains($"--monitor {h} ", StringComparison.Ordinal) || p.Command.EndsWith($"--monitor {h}", StringComparison.Ordinal))))
-        {
-            roots.Add(dcp.Pid);
-        }
-
-        var members = Descendants(all, roots).Concat(roots).ToHashSet();
-        return all.Where(p => members.Contains(p.Pid)).Select(p => (p.Pid, p.Command)).ToList();
-    }
-
-    private static HashSet<int> Descendants(List<(int Pid, int Parent, string Command)> all, HashSet<int> roots)
-    {
-        var found = new HashSet<int>(roots);
-        bool grew;
-        do
-        {
-            grew = false;
-            foreach (var p in all.Where(p => found.Contains(p.Parent) && found.Add(p.Pid)))
-            {
-                grew = true;
-            }
-        }
-        while (grew);
-        found.ExceptWith(roots);
-        return found;
-    }
-
-    private static int Parent(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return -1;
-        }
+        var appHost = ProcessTree.Descendants(Pid).Append(Pid).ToList();
+        var all = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Select(n => int.Parse(n!, CultureInfo.InvariantCulture)).ToList();
+        var dcp = all.Where(p => appHost.Any(h => $"{CommandLine(p)} ".Contains($"--monitor {h} ", StringComparison.Ordinal))).ToList();
+        return appHost.Concat(dcp).Concat(dcp.SelectMany(ProcessTree.Descendants)).Distinct().Select(p => (p, CommandLine(p))).ToList();
     }
 
     private static string CommandLine(int pid)
@@ -186,18 +150,6 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         catch (IOException)
         {
             return "";
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 
@@ -216,7 +168,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (IsRunning(Pid))
+        if (ProcessTree.IsRunning(Pid))
         {
             await StopAsync(15, TimeSpan.FromSeconds(30));
         }

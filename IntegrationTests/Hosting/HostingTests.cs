@@ -82,7 +82,7 @@ public sealed class HostingTests(ITestOutputHelper output)
 
         await control.KillAsync("cache");
         await Eventually.ReturnsAsync(async () => (await control.SnapshotAsync("cache")).State?.Text, state => KnownResourceStates.TerminalStates.Contains(state), TimeSpan.FromSeconds(10), "DCP sees the kill");
-        Assert.False(IsRunning(firstPid));
+        Assert.False(ProcessTree.IsRunning(firstPid));
         Assert.False(await PingAsync(connectionString));
 
         await control.StartAsync("cache", TestContext.Current.CancellationToken);
@@ -119,7 +119,7 @@ public sealed class HostingTests(ITestOutputHelper output)
         await second.DisposeAsync();
         output.WriteLine($"both disposed in {clock.Elapsed.TotalSeconds:0.0} s; {processes.Count} processes were running");
 
-        Assert.DoesNotContain(processes, IsRunning);
+        Assert.DoesNotContain(processes, ProcessTree.IsRunning);
     }
 
     private static DistributedApplication InfrastructureGraph()
@@ -141,27 +141,10 @@ public sealed class HostingTests(ITestOutputHelper output)
         {
             var pid = ProcessCommands.ProcessId(await control.SnapshotAsync(resource.Name))!.Value;
             pids.Add(pid);
-            pids.AddRange(ProcessTreeOf(pid));
+            pids.AddRange(ProcessTree.Descendants(pid));
         }
 
         return pids;
-    }
-
-    private static IEnumerable<int> ProcessTreeOf(int pid)
-        => File.Exists($"/proc/{pid}/task/{pid}/children")
-            ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).SelectMany(child => ProcessTreeOf(child).Prepend(child))
-            : [];
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     private static async Task WriteAndReadAsync(string connectionString, string value)

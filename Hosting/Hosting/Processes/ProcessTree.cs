@@ -6,7 +6,7 @@ namespace Platform.Hosting.Processes;
 /// A process and everything it started, found through /proc: DCP runs executables in its own process group, so a
 /// signal meant for a server (postgres and its backends, rabbitmq and its epmd) has to walk the tree.
 /// </summary>
-internal static class ProcessTree
+public static class ProcessTree
 {
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/> and its descendants, children first for a stop, parent first otherwise.</summary>
     public static int Signal(int pid, int signal)
@@ -63,6 +63,9 @@ internal static class ProcessTree
 
         return result;
     }
+
+    /// <summary>Whether <paramref name="pid"/> is a live process (not gone, not a zombie waiting to be reaped).</summary>
+    public static bool IsRunning(int pid) => Stat(pid) is { } stat && stat[0] != "Z";
 
     /// <summary>The kernel's start time of a process ("gone" when it is not running): tells a live process from a reused pid.</summary>
     public static string StartTimeOf(int pid) => Stat(pid) is { } stat && stat[0] != "Z" ? stat[19] : "gone";
