@@ -1,13 +1,12 @@
-using Platform.ServiceDefaults.Discovery;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
 
 namespace Platform.Gateway;
 
 /// <summary>
-/// Every route of the platform in one place. Clusters are the services the AppHost references; their
-/// destinations are the addresses it injected (services__{name}__http__N). Several destinations (one per replica) are
-/// health-checked actively and passively. A single destination is a load-balancing proxy in front of the replicas (DCP's
+/// Every route of the platform in one place. Clusters are the services the AppHost references, each with one destination
+/// <c>http://{name}</c> that service discovery expands into the addresses the AppHost injected (services__{name}__http__N).
+/// Several addresses (one per replica) are health-checked actively and passively. A single destination is a load-balancing proxy in front of the replicas (DCP's
 /// locally, a platform's service elsewhere) that takes a dead replica out itself, so the gateway only retries broken
 /// GETs through it; with no replica left, DCP's proxy holds the connection and the route budget answers (504).
 /// </summary>
@@ -26,7 +25,7 @@ internal static class GatewayRoutes
 
     public static IEnumerable<string> Clusters => Routes.Select(r => r.Cluster).Distinct();
 
-    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(ServiceEndpointResolver services, TimeSpan activeHealthInterval, TimeSpan routeBudget)
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration configuration, TimeSpan activeHealthInterval, TimeSpan routeBudget)
     {
         var routes = Routes.Select(r => new RouteConfig
         {
@@ -37,13 +36,12 @@ internal static class GatewayRoutes
             RateLimiterPolicy = RateLimitPolicy,
         }).ToList();
 
-        var clusters = Clusters.Select(name => (name, endpoints: services.Endpoints(name))).Select(c => new ClusterConfig
+        var clusters = Clusters.Select(name => (name, replicas: configuration.GetSection($"services:{name}:http").GetChildren().Count())).Select(c => new ClusterConfig
         {
             ClusterId = c.name,
             LoadBalancingPolicy = "PowerOfTwoChoices",
-            Destinations = c.endpoints.Select((uri, i) => (uri, i))
-                .ToDictionary(d => $"{c.name}-{d.i}", d => new DestinationConfig { Address = d.uri.ToString(), Health = d.uri.ToString() }),
-            HealthCheck = c.endpoints.Count < 2 ? null : new HealthCheckConfig
+            Destinations = new Dictionary<string, DestinationConfig> { [c.name] = new() { Address = $"http://{c.name}" } },
+            HealthCheck = c.replicas < 2 ? null : new HealthCheckConfig
             {
                 // Liveness, not readiness: a service whose cache is down still serves most requests.
                 Active = new ActiveHealthCheckConfig

@@ -1,22 +1,20 @@
 using Platform.Gateway;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
-using Platform.ServiceDefaults.Discovery;
 using Platform.ServiceDefaults.Health;
 using Platform.ServiceDefaults.Problems;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddRedisClient("cache"); // the revocation list, checked at the edge
+builder.AddPlatformRedis("cache"); // the revocation list, checked at the edge
 
-var services = new ServiceEndpointResolver(builder.Configuration);
-var (routes, clusters) = GatewayRoutes.Build(services, builder.Configuration.GetValue("Gateway:ActiveHealthInterval", TimeSpan.FromSeconds(2)), builder.Configuration.GetValue("Gateway:RouteBudget", TimeSpan.FromSeconds(5)));
+var (routes, clusters) = GatewayRoutes.Build(builder.Configuration, builder.Configuration.GetValue("Gateway:ActiveHealthInterval", TimeSpan.FromSeconds(2)), builder.Configuration.GetValue("Gateway:RouteBudget", TimeSpan.FromSeconds(5)));
 builder.Services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, UpstreamClients>();
-builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters).AddServiceDiscoveryDestinationResolver();
 builder.Services.AddGatewayRateLimiting(builder.Configuration);
 builder.Services.AddHealthChecks().AddCheck<UpstreamsHealthCheck>("upstreams");
 builder.Services.AddHttpClient(UpstreamsHealthCheck.ClientName, http => http.Timeout = TimeSpan.FromSeconds(2))
-    .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear()); // a probe reports what it sees: no retries, no breaker
+    .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear()); // a probe reports what it sees: no retries, no breaker, one replica at a time
 
 var app = builder.Build();
 app.Use(async (context, next) =>

@@ -1,12 +1,14 @@
 using Polly;
 using Polly.Retry;
+using Platform.ServiceDefaults.Resilience;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Platform.Gateway;
 
 /// <summary>
-/// The gateway's forwarding clients: a 2 s connect timeout, and retries. A bodiless GET, HEAD or OPTIONS whose
-/// connection broke before any response (a reset) is sent again, twice at most, after a jittered ~100 ms. A refused
+/// The gateway's forwarding clients: a 2 s connect timeout, and retries under the platform's rules. A bodiless request
+/// of an idempotent method whose connection broke before any response (a reset) is sent again, twice at most, with the
+/// platform's backoff. A refused
 /// connection is not retried: the replica is down, and the load balancer's health checks should see that at once.
 /// Answers from upstreams, errors included, are never retried: they are the upstream's decision; nor is any request
 /// with a body, which the upstream may already have acted on.
@@ -28,16 +30,14 @@ internal sealed class UpstreamClients : ForwarderHttpClientFactory
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = 2,
-                BackoffType = DelayBackoffType.Constant,
-                Delay = TimeSpan.FromMilliseconds(100),
-                UseJitter = true,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(ResilienceRules.Backoff(args.AttemptNumber + 1, ResilienceRules.ReconnectCeiling)),
                 // A refused connect means the replica is gone: failing fast lets passive health take it out of the pool.
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(e => e.HttpRequestError != HttpRequestError.ConnectionError),
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(e => ResilienceRules.IsTransient(e) && e.HttpRequestError != HttpRequestError.ConnectionError),
             })
             .Build();
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-            => request.Content is null && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Options)
+            => request.Content is null && ResilienceRules.IsIdempotent(request.Method)
                 ? Pipeline.ExecuteAsync(async ct => await base.SendAsync(request, ct), cancellationToken).AsTask()
                 : base.SendAsync(request, cancellationToken);
     }

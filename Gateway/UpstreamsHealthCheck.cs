@@ -1,10 +1,11 @@
+using System.Net;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Platform.ServiceDefaults.Discovery;
+using Microsoft.Extensions.ServiceDiscovery;
 
 namespace Platform.Gateway;
 
-/// <summary>The gateway is ready when every routed service has at least one replica whose /health answers.</summary>
-internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver services, IHttpClientFactory clients) : IHealthCheck
+/// <summary>The gateway is ready when every routed service has at least one replica (as service discovery lists them) whose /health answers.</summary>
+internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver discovery, IHttpClientFactory clients) : IHealthCheck
 {
     public const string ClientName = "upstream-health";
 
@@ -13,11 +14,12 @@ internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver services, IHt
         var client = clients.CreateClient(ClientName);
         var results = await Task.WhenAll(GatewayRoutes.Clusters.Select(async cluster =>
         {
-            foreach (var endpoint in services.Endpoints(cluster))
+            var replicas = await discovery.GetEndpointsAsync($"http://{cluster}", cancellationToken);
+            foreach (var address in replicas.Endpoints.Select(e => AddressOf(e.EndPoint)).OfType<Uri>())
             {
                 try
                 {
-                    using var response = await client.GetAsync(new Uri(endpoint, "/health"), cancellationToken);
+                    using var response = await client.GetAsync(new Uri(address, "/health"), cancellationToken);
                     if (response.IsSuccessStatusCode)
                     {
                         return (cluster, ready: true);
@@ -34,4 +36,12 @@ internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver services, IHt
         var down = results.Where(r => !r.ready).Select(r => r.cluster).ToList();
         return down.Count == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"No ready replica of: {string.Join(", ", down)}");
     }
+
+    private static Uri? AddressOf(EndPoint endPoint) => endPoint switch
+    {
+        UriEndPoint uri => uri.Uri,
+        DnsEndPoint dns => new UriBuilder(Uri.UriSchemeHttp, dns.Host, dns.Port).Uri,
+        IPEndPoint ip => new UriBuilder(Uri.UriSchemeHttp, ip.Address.ToString(), ip.Port).Uri,
+        _ => null,
+    };
 }

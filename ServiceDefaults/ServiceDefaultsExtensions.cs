@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Correlation;
-using Platform.ServiceDefaults.Discovery;
 using Platform.ServiceDefaults.Health;
 using Platform.ServiceDefaults.Problems;
 using Platform.ServiceDefaults.Resilience;
@@ -19,7 +19,8 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// The one call every service makes: health (/health, /alive), OpenTelemetry, correlation ids, problem
-    /// details, JWT validation, service discovery and resilience on every HttpClient. Map the health
+    /// details, JWT validation, and on every HttpClient service discovery (http://users) and the standard resilience handler
+    /// under the platform's rules (<see cref="ResilienceRules"/>). Map the health
     /// endpoints with <see cref="HealthExtensions.MapDefaultEndpoints"/>.
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
@@ -30,15 +31,14 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddPlatformProblemDetails();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthExtensions.LiveTag]);
 
-        builder.Services.AddSingleton<ServiceEndpointResolver>();
-        builder.Services.AddSingleton<HttpResiliencePipelines>();
+        builder.Services.AddServiceDiscovery();
         builder.Services.AddTransient<CorrelationIdHandler>();
-        builder.Services.AddTransient<ServiceDiscoveryHandler>();
-        builder.Services.AddTransient<HttpResilienceHandler>();
-        builder.Services.ConfigureHttpClientDefaults(http => http
-            .AddHttpMessageHandler<CorrelationIdHandler>()
-            .AddHttpMessageHandler<HttpResilienceHandler>()
-            .AddHttpMessageHandler<ServiceDiscoveryHandler>());
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddHttpMessageHandler<CorrelationIdHandler>();
+            http.AddStandardResilienceHandler(HttpResilience.Configure).SelectPipelineByAuthority();
+            http.AddServiceDiscovery();
+        });
 
         builder.AddPlatformAuthentication();
         builder.Services.AddTransient<IStartupFilter, ServiceDefaultsStartupFilter>();

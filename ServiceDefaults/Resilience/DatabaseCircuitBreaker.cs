@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Platform.ServiceDefaults.Problems;
 using Polly;
 using Polly.CircuitBreaker;
@@ -32,8 +31,7 @@ public sealed class DatabaseCircuitBreaker
         .Build();
 
     /// <summary>Database trouble the caller cannot fix by changing the request (as opposed to a constraint violation, say).</summary>
-    public static bool IsDatabaseOutage(Exception exception)
-        => exception is NpgsqlException { IsTransient: true } or TimeoutException || exception.InnerException is TimeoutException;
+    public static bool IsDatabaseOutage(Exception exception) => ResilienceRules.IsTransient(exception);
 
     /// <summary>Called where an exception becomes a problem response: remembers that this request failed on the database.</summary>
     public static void NoteOutage(HttpContext context, Exception exception)

@@ -24,7 +24,7 @@ public sealed class RedisCircuitBreaker
                 MinimumThroughput = 5,
                 SamplingDuration = TimeSpan.FromSeconds(10),
                 BreakDuration = TimeSpan.FromSeconds(2),
-                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>(),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ResilienceRules.IsTransient),
                 OnOpened = args =>
                 {
                     logger.LogWarning("Redis circuit open for {Seconds} s: {Reason}", args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);

@@ -14,8 +14,8 @@ using Platform.ServiceDefaults.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("authdb");
-builder.AddRedisClient("cache");
+builder.AddPlatformDatabase("authdb");
+builder.AddPlatformRedis("cache");
 
 builder.Services.AddSingleton<SigningKeys>();
 builder.Services.AddSingleton<TokenService>();

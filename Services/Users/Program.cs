@@ -11,8 +11,8 @@ using Platform.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("usersdb");
-builder.AddRedisClient("cache");
+builder.AddPlatformDatabase("usersdb");
+builder.AddPlatformRedis("cache");
 builder.AddKafkaClient("kafka");
 builder.Services.AddHostedService<MyWorkspacesConsumer>();
 builder.AddSagas();

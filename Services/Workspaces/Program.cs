@@ -17,8 +17,8 @@ using Platform.Workspaces.ReadModels;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("workspacesdb");
-builder.AddRedisClient("cache");
+builder.AddPlatformDatabase("workspacesdb");
+builder.AddPlatformRedis("cache");
 builder.AddKafkaClient("kafka");
 
 builder.Services.AddEventStore(WorkspaceEventTypes.Register, o => o.SnapshotEvery = builder.Configuration.GetValue("Workspaces:SnapshotEvery", 100))

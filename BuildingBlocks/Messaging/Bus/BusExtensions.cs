@@ -1,4 +1,5 @@
 using MassTransit;
+using Platform.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -68,8 +69,10 @@ public static class BusExtensions
                     endpoint.UseConsumeFilter(typeof(RedeliveryFilter<>), context);
                     endpoint.UseMessageRetry(retry =>
                     {
-                        retry.Exponential(4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200));
-                        retry.Ignore<PermanentMessageException>();
+                        // Transient failures are retried in place with the platform's backoff; any other failure goes
+                        // straight to the redelivery schedule (and a permanent one to the error queue).
+                        retry.Exponential(ResilienceRules.Retries, ResilienceRules.FirstDelay, ResilienceRules.ReconnectCeiling, ResilienceRules.FirstDelay);
+                        retry.Handle<Exception>(ResilienceRules.IsTransient);
                     });
                     endpoint.ConfigureConsumers(context);
                 });

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Platform.Messaging.Outbox;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Messaging.Kafka;
 
@@ -18,6 +19,11 @@ public sealed record KafkaSettings(string BootstrapServers)
         LingerMs = 2,
         MessageTimeoutMs = 15_000,
         SocketTimeoutMs = 10_000,
+        // librdkafka's backoffs are the platform's (exponential with ±20 % jitter): first wait and reconnect ceiling.
+        RetryBackoffMs = (int)ResilienceRules.FirstDelay.TotalMilliseconds,
+        RetryBackoffMaxMs = (int)ResilienceRules.ReconnectCeiling.TotalMilliseconds,
+        ReconnectBackoffMs = (int)ResilienceRules.FirstDelay.TotalMilliseconds,
+        ReconnectBackoffMaxMs = (int)ResilienceRules.ReconnectCeiling.TotalMilliseconds,
     };
 
     public ConsumerConfig Consumer(string groupId) => new()
@@ -33,6 +39,10 @@ public sealed record KafkaSettings(string BootstrapServers)
         HeartbeatIntervalMs = 1_000,
         // The in-memory broker answers a fetch only when this wait expires (the default 500 ms is then the floor of every delivery).
         FetchWaitMaxMs = 20,
+        RetryBackoffMs = (int)ResilienceRules.FirstDelay.TotalMilliseconds,
+        RetryBackoffMaxMs = (int)ResilienceRules.ReconnectCeiling.TotalMilliseconds,
+        ReconnectBackoffMs = (int)ResilienceRules.FirstDelay.TotalMilliseconds,
+        ReconnectBackoffMaxMs = (int)ResilienceRules.ReconnectCeiling.TotalMilliseconds,
     };
 }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.ServiceDefaults.Resilience;
 using Platform.Messaging.Kafka;
 using Platform.Postgres;
 
@@ -72,7 +73,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
                 logger.LogWarning("Outbox relay cannot reach its database ({Message}); retrying.", e.Message);
             }
 
-            await WaitQuietlyAsync(Backoff(failures), stoppingToken);
+            await WaitQuietlyAsync(ResilienceRules.Backoff(failures, ResilienceRules.ReconnectCeiling), stoppingToken);
         }
     }
 
@@ -157,7 +158,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
         if (retry is { } r)
         {
             await Execute(connection, transaction, "UPDATE outbox_messages SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 WHERE sequence = $1",
-                r.Sequence, r.Attempts, r.Reason, Backoff(r.Attempts));
+                r.Sequence, r.Attempts, r.Reason, ResilienceRules.Backoff(r.Attempts, ResilienceRules.RedeliveryCeiling));
             logger.LogWarning("Outbox message {Sequence} failed (attempt {Attempt}): {Reason}", r.Sequence, r.Attempts, r.Reason);
         }
 
@@ -250,9 +251,6 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
         await using var command = Sql.Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
-
-    private static TimeSpan Backoff(int attempt)
-        => TimeSpan.FromMilliseconds(Math.Min(30_000, 100 * Math.Pow(2, Math.Min(attempt, 10))) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
 
     private sealed record PendingMessage(long Sequence, string Transport, string Topic, string Key, string Type, byte[] Payload, string Headers, int Attempts);
 }
