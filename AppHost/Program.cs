@@ -56,6 +56,7 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpHealthCheck("/health");
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot
+builder.CheckHealthPromptly(); // re-check an unhealthy resource every 100 ms, not after Aspire's 1–5 s back-off
 builder.AddFaultInjection(); // kill, pause and resume on every resource; with --EdgeProxies=true a fault proxy on every edge
 builder.AnnounceWhenReady();
 builder.Build().Run();

@@ -27,6 +27,15 @@ internal static class Measure
         return sorted.Length == 0 ? (0, 0) : (sorted[(int)(sorted.Length * 0.50)], sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]);
     }
 
+    /// <summary>The machine's CPU time so far from /proc/stat, in clock ticks: (busy, total) over every core.</summary>
+    public static (double Busy, double Total) MachineCpu()
+    {
+        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        var idle = ticks[3] + ticks[4]; // idle + iowait
+        return (ticks.Sum() - idle, ticks.Sum());
+    }
+
     public static double RssMegabytes(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));

@@ -132,26 +132,9 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The dotnet run process, everything under it, DCP (found by the AppHost pid it monitors) and everything under DCP.</summary>
+    /// <summary>The dotnet run process, everything under it, DCP and everything under DCP.</summary>
     private List<(int Pid, string Command)> ProcessesOfRun()
-    {
-        var appHost = ProcessTree.Descendants(Pid).Append(Pid).ToList();
-        var all = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Select(n => int.Parse(n!, CultureInfo.InvariantCulture)).ToList();
-        var dcp = all.Where(p => appHost.Any(h => $"{CommandLine(p)} ".Contains($"--monitor {h} ", StringComparison.Ordinal))).ToList();
-        return appHost.Concat(dcp).Concat(dcp.SelectMany(ProcessTree.Descendants)).Distinct().Select(p => (p, CommandLine(p))).ToList();
-    }
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
+        => ProcessTree.OfApplication(Pid).Select(p => (p, ProcessTree.CommandLine(p))).ToList();
 
     private static int FreePort()
     {

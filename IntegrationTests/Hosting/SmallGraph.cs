@@ -1,5 +1,6 @@
 using System.Reflection;
 using Aspire.Hosting;
+using Platform.Hosting;
 
 namespace Platform.IntegrationTests.Hosting;
 
@@ -13,7 +14,7 @@ internal static class SmallGraph
     public static IDistributedApplicationBuilder CreateBuilder()
     {
         var metadata = Assembly.Load("Platform.AppHost").GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(m => m.Key, m => m.Value, StringComparer.OrdinalIgnoreCase);
-        return DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
             DisableDashboard = true,
             Args =
@@ -24,5 +25,7 @@ internal static class SmallGraph
                 "--DcpPublisher:WaitForResourceCleanup=true",
             ],
         });
+        builder.CheckHealthPromptly(); // as the AppHost does
+        return builder;
     }
 }

@@ -21,14 +21,14 @@ internal static class TelemetryExtensions
     private static readonly string[] Sources = ["Yarp.ReverseProxy", "MassTransit", "Platform.*"];
     private static readonly string[] Meters = ["MassTransit", "Platform.*"];
 
-    /// <summary>Categories that log a line or two per request at Information; the request's trace already says it.</summary>
-    private static readonly string[] PerRequestCategories = ["Microsoft.AspNetCore", "Yarp", "System.Net.Http.HttpClient"];
+    /// <summary>Categories that log a line or two per request or per database command at Information; the trace already says it.</summary>
+    private static readonly string[] PerOperationCategories = ["Microsoft.AspNetCore", "Yarp", "System.Net.Http.HttpClient", "Npgsql"];
 
     public static void AddPlatformTelemetry(this WebApplicationBuilder builder)
     {
-        // Per-request lines cost throughput and bury the lines worth reading (start-up, warnings, the platform's own);
+        // Per-operation lines cost throughput and bury the lines worth reading (start-up, warnings, the platform's own);
         // Logging__LogLevel__<category> still overrides this for one run.
-        foreach (var category in PerRequestCategories.Where(c => builder.Configuration[$"Logging:LogLevel:{c}"] is null))
+        foreach (var category in PerOperationCategories.Where(c => builder.Configuration[$"Logging:LogLevel:{c}"] is null))
         {
             builder.Logging.AddFilter(category, LogLevel.Warning);
         }

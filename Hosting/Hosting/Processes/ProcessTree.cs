@@ -64,6 +64,32 @@ public static class ProcessTree
         return result;
     }
 
+    /// <summary>
+    /// Every process of an Aspire application started by <paramref name="root"/> (the AppHost, or <c>dotnet run</c> above
+    /// it): its descendants, DCP (which detaches; found by the <c>--monitor {pid}</c> it is given) and DCP's descendants.
+    /// </summary>
+    public static IReadOnlyList<int> OfApplication(int root)
+    {
+        var host = Descendants(root).Append(root).ToList();
+        var dcp = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+            .Select(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0).Where(pid => pid > 0)
+            .Where(pid => host.Any(h => $"{CommandLine(pid)} ".Contains($"--monitor {h} ", StringComparison.Ordinal))).ToList();
+        return host.Concat(dcp).Concat(dcp.SelectMany(Descendants)).Distinct().ToList();
+    }
+
+    /// <summary>A process's command line, arguments separated by spaces ("" when it is gone).</summary>
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>Whether <paramref name="pid"/> is a live process (not gone, not a zombie waiting to be reaped).</summary>
     public static bool IsRunning(int pid) => Stat(pid) is { } stat && stat[0] != "Z";
 
