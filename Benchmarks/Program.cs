@@ -18,7 +18,9 @@ var clock = Stopwatch.StartNew();
 // The rate limit is raised for the gateway suite: its figures are about proxying, not about 429s.
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(["--Sagas:AllowFaultInjection=true", "--RateLimiting:Burst=1000000", "--RateLimiting:TokensPerSecond=1000000"]);
 // The figures are the output: resource logs and the health checks that fail while the graph boots stay out of it.
-builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+    .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+    .AddFilter("Platform.AppHost.Resources", LogLevel.None)); // the resources' console (a failed boot still prints its last lines)
 var app = await builder.BuildAsync();
 // Where boot time goes: when each resource became healthy, from the start of the run.
 var healthyAt = StartupResources.Of(app.Services.GetRequiredService<DistributedApplicationModel>())

@@ -45,12 +45,17 @@ public sealed class ResourceControl(DistributedApplication app)
 
     public Task ResumeAsync(string name) => RunAsync(name, ProcessCommands.Resume);
 
-    /// <summary>The DCP names of the replicas <paramref name="name"/> addresses.</summary>
+    /// <summary>The DCP names of the replicas <paramref name="name"/> addresses (a resource, <c>users-0</c>, or a DCP name itself).</summary>
     public async Task<IReadOnlyList<string>> ReplicasAsync(string name)
     {
         if (_model.Resources.Any(r => r.Name == name))
         {
             return await InstancesOfAsync(name);
+        }
+
+        if (app.ResourceNotifications.TryGetCurrentState(name, out var instance) && instance.ResourceId == name)
+        {
+            return [name];
         }
 
         var dash = name.LastIndexOf('-');
