@@ -69,7 +69,16 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
                 {
                     await page.ReloadAsync();
                     await page.Locator("fluent-text-input[name='traces-search'] input").FillAsync("POST /api/auth");
-                    await page.Locator("tr.fluent-data-grid-row").First.WaitForAsync();
+                    try
+                    {
+                        // The header row is a grid row too: wait for the trace's own row, not for the first row.
+                        await trace.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
+                    }
+                    catch (PlaywrightException)
+                    {
+                        // not exported yet: reload and look again
+                    }
+
                     return await trace.CountAsync();
                 },
                 count => count > 0, TimeSpan.FromSeconds(60), "the registration's trace lists users and workspaces");
