@@ -51,7 +51,11 @@ public static class PlatformClient
     /// <summary>Asserts an RFC 9457 body with the given status and stable type, and returns it.</summary>
     public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, int status, string? type = null)
     {
-        Assert.Equal(status, (int)response.StatusCode);
+        if ((int)response.StatusCode != status)
+        {
+            Assert.Fail($"Expected {status}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(status, problem.GetProperty("status").GetInt32());

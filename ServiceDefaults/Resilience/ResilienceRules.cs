@@ -48,7 +48,7 @@ public static class ResilienceRules
     public static bool IsTransient(Exception exception) => exception switch
     {
         NpgsqlException npgsql => npgsql.IsTransient,
-        HttpRequestException or SocketException or IOException => true,
+        HttpRequestException or SocketException => true, // not IOException: a bad request body is one too
         TimeoutException or TimeoutRejectedException or BrokenCircuitException => true,
         RedisConnectionException or RedisTimeoutException => true,
         _ => exception.InnerException is { } inner && IsTransient(inner),
