@@ -38,8 +38,12 @@ public sealed class BadInputTests(PlatformFixture platform)
     {
         var before = await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts");
         var huge = $$"""{"email": "big@example.com", "password": "long enough password", "displayName": "{{new string('x', 200_000)}}"}""";
-        using var content = new StringContent(huge, Encoding.UTF8, "application/json");
-        using var response = await platform.Gateway.PostAsync("/api/auth/register", content);
+        // As curl does for a large body: the headers first, the body only after "100 Continue". The gateway refuses on the
+        // declared length, so the body is never sent (without it, a refusal while the client is still writing can reach
+        // the client as a reset instead of the 413, a race in any HTTP/1.1 client).
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/register") { Content = new StringContent(huge, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        using var response = await platform.Gateway.SendAsync(request);
 
         await response.AssertProblemAsync(413, "payload-too-large");
         Assert.Equal(before, await platform.QueryScalarAsync<long>("authdb", "SELECT count(*) FROM accounts"));
