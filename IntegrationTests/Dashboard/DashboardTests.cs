@@ -90,12 +90,13 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
             throw;
         }
 
-        var tags = string.Join(", ", await trace.First.Locator(".trace-service-tag").AllTextContentsAsync());
-        output.WriteLine($"trace resources: {tags}");
+        // The grid re-renders as telemetry arrives: assertions that retry, not a one-off read of the row.
         foreach (var service in new[] { "gateway", "auth", "users", "workspaces" })
         {
-            Assert.Contains(service, tags, StringComparison.Ordinal);
+            await Expect(trace.First.Locator(".trace-service-tag", new LocatorLocatorOptions { HasText = service })).Not.ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
         }
+
+        output.WriteLine($"trace resources: {string.Join(", ", await trace.First.Locator(".trace-service-tag").AllTextContentsAsync())}");
 
         await trace.First.ClickAsync();
         await page.WaitForURLAsync("**/traces/detail/**");
