@@ -32,8 +32,9 @@ public static class RabbitMQServerExtensions
             .WithEndpoint(name: "tcp", scheme: "tcp", env: "RABBITMQ_NODE_PORT", isProxied: false)
             .WithEndpoint(name: "dist", scheme: "tcp", env: "RABBITMQ_DIST_PORT", isProxied: false)
             .WithEndpoint(name: "epmd", scheme: "tcp", env: "ERL_EPMD_PORT", isProxied: false)
-            // The node's own epmd starts beside it, so stopping the resource stops both (a daemon epmd would outlive it).
-            .WithArgs("-c", $"\"{epmd}\" -port \"$ERL_EPMD_PORT\" -address 127.0.0.1 & exec {ServerScript}")
+            // The node's own epmd starts beside it, as a child of the shell that becomes the node (exec), with a parent-death
+            // signal: when the node exits, however it exits, epmd gets SIGTERM (a daemon epmd, or an orphaned one, would outlive it).
+            .WithArgs("-c", $"setpriv --pdeathsig TERM \"{epmd}\" -port \"$ERL_EPMD_PORT\" -address 127.0.0.1 & exec {ServerScript}")
             .OnBeforeResourceStarted((resource, _, cancellationToken) => WriteConfigAsync(resource, home, cancellationToken))
             .WithEnvironment(context =>
             {
