@@ -23,10 +23,11 @@ internal static class GatewayBenchmarks
         var direct = new Uri(replica, "/.well-known/jwks.json");
         var gateway = new Uri(app.GetEndpoint("gateway", "http"), "/.well-known/jwks.json");
         var gatewayProcess = new Uri(await app.Control().ReplicaUrlAsync("gateway-0"), "/.well-known/jwks.json"); // without DCP's proxy in front
-        using var nginx = ReferenceProxy.Start(replica);
+        using var nginx = await ReferenceProxy.StartAsync(replica);
         Console.WriteLine();
         Console.WriteLine($"GET /.well-known/jwks.json, closed loop, {Connections} connections, {Duration.TotalSeconds:0} s each after {WarmUp.TotalSeconds:0} s of warm-up on every path");
-        var paths = nginx is null ? [direct, gateway, gatewayProcess] : new[] { direct, gateway, gatewayProcess, new Uri(nginx.Url, "/.well-known/jwks.json") };
+        var viaNginx = nginx is null ? null : new Uri(nginx.Url, "/.well-known/jwks.json");
+        Uri[] paths = viaNginx is null ? [direct, gateway, gatewayProcess] : [direct, gateway, gatewayProcess, viaNginx];
         foreach (var path in paths)
         {
             await ClosedLoopAsync(path, WarmUp); // JIT, connection pools and YARP's first routes, for every path alike
@@ -35,12 +36,12 @@ internal static class GatewayBenchmarks
         var straight = await ClosedLoopAsync(direct, Duration);
         var proxied = await ClosedLoopAsync(gateway, Duration);
         var proxiedProcess = await ClosedLoopAsync(gatewayProcess, Duration);
-        var reference = nginx is null ? default : await ClosedLoopAsync(paths[3], Duration);
+        var reference = viaNginx is null ? default : await ClosedLoopAsync(viaNginx, Duration);
         Console.WriteLine($"{"path",-36} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"vs direct",10}");
         Console.WriteLine($"{"straight to auth (baseline)",-36} {straight.Rate,10:0} {straight.P50,8:0.00} {straight.P99,8:0.00} {"1.00",10}");
         Console.WriteLine($"{"through the gateway",-36} {proxied.Rate,10:0} {proxied.P50,8:0.00} {proxied.P99,8:0.00} {proxied.Rate / straight.Rate,10:0.00}");
         Console.WriteLine($"{"  its process, not DCP's proxy",-36} {proxiedProcess.Rate,10:0} {proxiedProcess.P50,8:0.00} {proxiedProcess.P99,8:0.00} {proxiedProcess.Rate / straight.Rate,10:0.00}");
-        Console.WriteLine(nginx is null
+        Console.WriteLine(viaNginx is null
             ? "through nginx (reference): not installed (apt-get install nginx-light, or ./platform setup bench)"
             : $"{"through nginx (reference proxy)",-36} {reference.Rate,10:0} {reference.P50,8:0.00} {reference.P99,8:0.00} {reference.Rate / straight.Rate,10:0.00}");
 
@@ -48,9 +49,9 @@ internal static class GatewayBenchmarks
         var pacedDirect = await PacedAsync(direct, half);
         var pacedGateway = await PacedAsync(gateway, half);
         Console.WriteLine($"paced at {half:0} req/s (half the direct rate): p50/p99 straight {pacedDirect.P50:0.00}/{pacedDirect.P99:0.00} ms, through the gateway {pacedGateway.P50:0.00}/{pacedGateway.P99:0.00} ms, added p99 {pacedGateway.P99 - pacedDirect.P99:0.00} ms");
-        if (nginx is not null)
+        if (viaNginx is not null)
         {
-            var pacedNginx = await PacedAsync(paths[3], half);
+            var pacedNginx = await PacedAsync(viaNginx, half);
             Console.WriteLine($"  through nginx {pacedNginx.P50:0.00}/{pacedNginx.P99:0.00} ms, added p99 {pacedNginx.P99 - pacedDirect.P99:0.00} ms");
         }
     }

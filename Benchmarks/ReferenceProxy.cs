@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Platform.Hosting.Infrastructure;
 using Platform.Hosting.Processes;
 
 namespace Platform.Benchmarks;
@@ -25,7 +24,7 @@ internal sealed class ReferenceProxy : IDisposable
 
     public Uri Url { get; }
 
-    public static ReferenceProxy? Start(Uri upstream)
+    public static async Task<ReferenceProxy?> StartAsync(Uri upstream)
     {
         var nginx = Locations.FirstOrDefault(File.Exists);
         if (nginx is null)
@@ -34,7 +33,7 @@ internal sealed class ReferenceProxy : IDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("platform-nginx-").FullName;
-        var port = FreePort();
+        var port = LocalPorts.Free();
         File.WriteAllText(Path.Combine(folder, "nginx.conf"), $$"""
             worker_processes auto;
             daemon off;
@@ -54,14 +53,14 @@ internal sealed class ReferenceProxy : IDisposable
                       ?? throw new InvalidOperationException("nginx did not start.");
         var url = new Uri($"http://127.0.0.1:{port}");
         var deadline = Stopwatch.StartNew();
-        while (!Accepts(port))
+        while (!await LocalPorts.AcceptsAsync(port))
         {
             if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
             {
                 throw new InvalidOperationException($"nginx did not listen on {port}: {File.ReadAllText(Path.Combine(folder, "error.log"))}");
             }
 
-            Thread.Sleep(50); // polling for the listener, with a deadline
+            await Task.Delay(50); // polling for the listener, with a deadline
         }
 
         return new ReferenceProxy(process, folder, url);
@@ -73,26 +72,5 @@ internal sealed class ReferenceProxy : IDisposable
         _process.WaitForExit(TimeSpan.FromSeconds(5));
         _process.Dispose();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

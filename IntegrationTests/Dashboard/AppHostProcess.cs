@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Platform.Hosting.Infrastructure;
 using Platform.Hosting.Processes;
 
 namespace Platform.IntegrationTests.Dashboard;
@@ -49,7 +48,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>Starts the AppHost with the given arguments and waits for its "ready" line.</summary>
     public static async Task<AppHostProcess> StartAsync(string[] arguments, TimeSpan timeout)
     {
-        var (dashboard, otlp, resources, gateway, chaos) = (FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
+        var (dashboard, otlp, resources, gateway, chaos) = (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
         var configuration = typeof(AppHostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
             .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Debug";
         // setsid: a session and process group of its own, like a command typed in a terminal (Ctrl+C reaches the whole group);
@@ -135,13 +134,6 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>The dotnet run process, everything under it, DCP and everything under DCP.</summary>
     private List<(int Pid, string Command)> ProcessesOfRun()
         => ProcessTree.OfApplication(Pid).Select(p => (p, ProcessTree.CommandLine(p))).ToList();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);

@@ -98,8 +98,22 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
         output.WriteLine($"trace resources: {string.Join(", ", await trace.First.Locator(".trace-service-tag").AllTextContentsAsync())}");
 
-        await trace.First.ClickAsync();
-        await page.WaitForURLAsync("**/traces/detail/**");
+        // A click while the grid re-renders can land on a row being replaced: click again until the detail page opens.
+        await Eventually.ReturnsAsync(
+            async () =>
+            {
+                await trace.First.ClickAsync();
+                try
+                {
+                    await page.WaitForURLAsync("**/traces/detail/**", new PageWaitForURLOptions { Timeout = 5_000, WaitUntil = WaitUntilState.Commit });
+                    return true;
+                }
+                catch (Exception e) when (e is PlaywrightException or TimeoutException)
+                {
+                    return false;
+                }
+            },
+            opened => opened, TimeSpan.FromSeconds(60), "the trace's detail page opens");
         await Expect(page.Locator("table.trace-view-grid")).ToContainTextAsync("workspaces", new LocatorAssertionsToContainTextOptions { Timeout = 60_000 });
         output.WriteLine($"screenshot: {await DashboardFixture.ScreenshotAsync(page, "registration-trace")}");
     }
