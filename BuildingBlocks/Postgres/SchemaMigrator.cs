@@ -5,14 +5,21 @@ namespace Platform.Postgres;
 /// <summary>
 /// Applies a service's numbered migrations once each, in order, under an advisory lock so replicas
 /// starting together do not race. A migration is plain SQL; the applied versions are recorded.
+/// <paramref name="first"/> runs under the same lock before them (a library's own schema, such as Marten's, that the
+/// migrations build on).
 /// </summary>
 public static class SchemaMigrator
 {
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default)
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, IReadOnlyList<string> migrations, Func<Task>? first = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Execute(connection, "SELECT pg_advisory_xact_lock(7235011)", cancellationToken);
+        if (first is not null)
+        {
+            await first();
+        }
+
         await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
         await using var current = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection);
         var applied = (int)(await current.ExecuteScalarAsync(cancellationToken))!;

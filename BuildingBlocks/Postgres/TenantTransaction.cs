@@ -11,6 +11,9 @@ public sealed class TenantTransaction : IAsyncDisposable
     /// <summary>The role tenant-scoped work runs as; migrations create it and grant it table access.</summary>
     public const string Role = "platform_tenant";
 
+    /// <summary>The setting the row-level security policies read the tenant from.</summary>
+    public const string TenantSetting = "app.tenant_id";
+
     private TenantTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         Connection = connection;
@@ -32,13 +35,13 @@ public sealed class TenantTransaction : IAsyncDisposable
         END $$;
         """;
 
-    /// <summary>SQL that puts a table under tenant isolation: RLS forced, keyed on its tenant_id column.</summary>
-    public static string IsolateTableSql(string table) => $"""
+    /// <summary>SQL that puts a table under tenant isolation: RLS forced, keyed on its tenant_id column (of <paramref name="tenantType"/>).</summary>
+    public static string IsolateTableSql(string table, string tenantType = "uuid") => $"""
         ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
         ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
         CREATE POLICY {table}_tenant_isolation ON {table}
-          USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-          WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+          USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::{tenantType})
+          WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::{tenantType});
         GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {Role};
         """;
 

@@ -69,7 +69,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
         Assert.True(during.Failed * 5 < during.Ok, $"{during.Failed} failures against {during.Ok} successes while the replica was down"); // only calls already routed to the dead replica fail
         foreach (var id in acknowledged)
         {
-            Assert.Equal(1L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM es_streams WHERE id = '{id}'"));
+            Assert.Equal(1L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM mt_streams WHERE id = '{id}'"));
         }
     }
 
@@ -111,7 +111,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
 
         var ids = acknowledged.ToArray();
         var stored = await platform.QueryScalarAsync<long>("workspacesdb",
-            $"SELECT count(DISTINCT data->>'recordId') FROM es_events WHERE stream_id = '{workspace}' AND type = 'record-created' AND data->>'recordId' = ANY(ARRAY['{string.Join("','", ids)}'])");
+            $"SELECT count(DISTINCT data->>'recordId') FROM mt_events WHERE stream_id = '{workspace}' AND type = 'record-created' AND data->>'recordId' = ANY(ARRAY['{string.Join("','", ids)}'])");
         Assert.Equal(ids.Length, stored);
         await Eventually.ReturnsAsync(
             () => platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM records_view WHERE table_id = '{table}'"),
@@ -422,7 +422,7 @@ public sealed class ChaosTests(ChaosFixture platform, ITestOutputHelper output)
             var leftovers = status == "failed"
                 ? await Eventually.ReturnsAsync(() => platform.LeftoversAsync(sagaId), l => l.Values.All(n => n == 0), TimeSpan.FromSeconds(30), "a failed registration leaves nothing")
                 : await platform.LeftoversAsync(sagaId);
-            Assert.All(leftovers.Where(l => l.Key is "authdb.accounts" or "authdb.tenants" or "usersdb.profiles" or "workspacesdb.es_streams"),
+            Assert.All(leftovers.Where(l => l.Key is "authdb.accounts" or "authdb.tenants" or "usersdb.profiles" or "workspacesdb.mt_streams"),
                 l => Assert.Equal(status == "completed" ? 1 : 0, l.Value));
         }
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Npgsql;
 using Platform.Contracts;
-using Platform.EventStore.Projections;
+using Platform.EventStore;
 using Platform.Messaging.Kafka;
 
 namespace Platform.IntegrationTests.Cqrs;
@@ -42,12 +42,12 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         var requested = DateTimeOffset.UtcNow;
         await using (var db = NpgsqlDataSource.Create(await platform.ConnectionStringAsync("workspacesdb")))
         {
-            await ProjectionDaemon.RequestRebuildAsync(db, "records", CancellationToken.None);
+            await ProjectionRebuilds.RequestAsync(db, "records", CancellationToken.None);
         }
 
         await Eventually.ReturnsAsync(
-            () => platform.QueryScalarAsync<bool>("workspacesdb", "SELECT rebuild_requested_at IS NULL AND rebuilt_at IS NOT NULL FROM es_projection_checkpoints WHERE name = 'records'"),
-            rebuilt => rebuilt, TimeSpan.FromSeconds(20), "the daemon resets the projection");
+            () => platform.QueryScalarAsync<bool>("workspacesdb", "SELECT rebuilt_at IS NOT NULL FROM projection_rebuilds WHERE name = 'records'"),
+            rebuilt => rebuilt, TimeSpan.FromSeconds(30), "the replica holding the daemon rebuilds the projection");
         await CaughtUpAsync();
         var rebuilt = await DumpRecordsViewAsync();
         Assert.Equal(live, rebuilt);
@@ -168,9 +168,7 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
     private Task<bool> CaughtUpAsync() => Eventually.ReturnsAsync(
         () => platform.QueryScalarAsync<bool>("workspacesdb",
             """
-            SELECT c.transaction_id = e.transaction_id AND c.sequence = e.sequence
-            FROM es_projection_checkpoints c, (SELECT transaction_id, sequence FROM es_events ORDER BY transaction_id DESC, sequence DESC LIMIT 1) e
-            WHERE c.name = 'records'
+            SELECT coalesce((SELECT last_seq_id FROM mt_event_progression WHERE name = 'records:All'), 0) >= (SELECT max(seq_id) FROM mt_events)
             """),
         caughtUp => caughtUp, TimeSpan.FromSeconds(30), "the records projection reaches the head of the store");
 

@@ -60,7 +60,7 @@ public static class WorkspaceApi
     public static async Task<Guid> CreateRecordAsync(this HttpClient client, string accessToken, Guid workspaceId, Guid tableId, object values)
     {
         using var created = await client.SendAsync(HttpMethod.Post, $"/api/workspaces/{workspaceId}/tables/{tableId}/records", accessToken, new { values });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 

@@ -44,7 +44,7 @@ public sealed class ProvisioningSagaTests(PlatformFixture platform)
         Assert.Equal("Injected failure.", status.GetProperty("error").GetString());
         using var gone = await platform.Gateway.SendAsync(HttpMethod.Get, $"/api/workspaces/{workspaceId}", owner.AccessToken);
         await gone.AssertProblemAsync(404);
-        foreach (var table in (string[])["es_streams WHERE id", "es_events WHERE stream_id", "workspaces_view WHERE id", "workspace_members WHERE workspace_id", "records_view WHERE workspace_id"])
+        foreach (var table in (string[])["mt_streams WHERE id", "mt_events WHERE stream_id", "mt_doc_workspace WHERE id", "workspaces_view WHERE id", "workspace_members WHERE workspace_id", "records_view WHERE workspace_id"])
         {
             Assert.Equal(0L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM {table} = '{workspaceId}'"));
         }

@@ -27,7 +27,7 @@ public sealed class RegistrationSagaTests(PlatformFixture platform, ITestOutputH
         Assert.Equal("completed", registration.GetProperty("status").GetString());
         var workspaceId = registration.GetProperty("workspaceId").GetGuid();
         // The request's correlation id travelled auth -> bus -> workspaces, into the workspace's first event.
-        Assert.Equal(correlationId, await platform.QueryScalarAsync<string>("workspacesdb", $"SELECT correlation_id FROM es_events WHERE stream_id = '{workspaceId}' AND version = 1"));
+        Assert.Equal(correlationId, await platform.QueryScalarAsync<string>("workspacesdb", $"SELECT correlation_id FROM mt_events WHERE stream_id = '{workspaceId}' AND version = 1"));
         using var login = await platform.Gateway.LoginAsync(email);
         login.EnsureSuccessStatusCode();
         var tokens = (await login.Content.ReadFromJsonAsync<Tokens>())!;

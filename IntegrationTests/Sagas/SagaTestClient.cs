@@ -53,8 +53,9 @@ public static class SagaTestClient
             ("authdb", "tenants", $"SELECT count(*) FROM tenants WHERE id = '{tenantId}'"),
             ("usersdb", "profiles", $"SELECT count(*) FROM profiles WHERE user_id = '{userId}'"),
             ("usersdb", "my_workspaces", $"SELECT count(*) FROM my_workspaces WHERE user_id = '{userId}' OR workspace_id = '{workspaceId}'"),
-            ("workspacesdb", "es_streams", $"SELECT count(*) FROM es_streams WHERE id = '{workspaceId}'"),
-            ("workspacesdb", "es_events", $"SELECT count(*) FROM es_events WHERE stream_id = '{workspaceId}'"),
+            ("workspacesdb", "mt_streams", $"SELECT count(*) FROM mt_streams WHERE id = '{workspaceId}'"),
+            ("workspacesdb", "mt_events", $"SELECT count(*) FROM mt_events WHERE stream_id = '{workspaceId}'"),
+            ("workspacesdb", "mt_doc_workspace", $"SELECT count(*) FROM mt_doc_workspace WHERE id = '{workspaceId}'"),
             ("workspacesdb", "workspaces_view", $"SELECT count(*) FROM workspaces_view WHERE id = '{workspaceId}'"),
             ("workspacesdb", "workspace_members", $"SELECT count(*) FROM workspace_members WHERE workspace_id = '{workspaceId}'"),
         };

@@ -57,13 +57,13 @@ public sealed class TenantIsolationTests(PlatformFixture platform)
             await scope.ExecuteNonQueryAsync();
             await using var count = new Npgsql.NpgsqlCommand(
                 $"""
-                SELECT (SELECT count(*) FROM es_streams WHERE id = '{id}') + (SELECT count(*) FROM es_events WHERE stream_id = '{id}')
+                SELECT (SELECT count(*) FROM mt_streams WHERE id = '{id}') + (SELECT count(*) FROM mt_events WHERE stream_id = '{id}') + (SELECT count(*) FROM mt_doc_workspace WHERE id = '{id}')
                      + (SELECT count(*) FROM workspaces_view WHERE id = '{id}') + (SELECT count(*) FROM workspace_members WHERE workspace_id = '{id}')
                 """, connection, transaction);
             return (long)(await count.ExecuteScalarAsync())!;
         }
 
         Assert.Equal(0L, await VisibleRowsAsync(otherRegistration.TenantId!.Value));
-        Assert.Equal(1L + 2 + 1 + 1, await VisibleRowsAsync(ownerRegistration.TenantId!.Value));
+        Assert.Equal(1L + 2 + 1 + 1 + 1, await VisibleRowsAsync(ownerRegistration.TenantId!.Value));
     }
 }

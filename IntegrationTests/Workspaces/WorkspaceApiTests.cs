@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
+using Platform.EventStore;
 
 namespace Platform.IntegrationTests.Workspaces;
 
@@ -164,7 +166,7 @@ public sealed class WorkspaceApiTests(PlatformFixture platform)
 
         var details = await Gateway.JsonAsync($"/api/workspaces/{id}", token);
         Assert.Equal(1, details.GetProperty("version").GetInt32());
-        Assert.Equal(1L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM es_events WHERE stream_id = '{id}'"));
+        Assert.Equal(1L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM mt_events WHERE stream_id = '{id}'"));
     }
 
     [Fact]
@@ -209,8 +211,10 @@ public sealed class WorkspaceApiTests(PlatformFixture platform)
             await replica.CreateRecordAsync(token, id, table, new { title = $"r{i}" });
         }
 
-        Assert.Equal(100L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT version FROM es_snapshots WHERE stream_id = '{id}'"));
-        // The record created before the snapshot is known to the aggregate loaded from it.
+        // The snapshot document is written in each command's transaction: it holds all 101 records at the stream's version.
+        Assert.Equal(101L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT count(*) FROM mt_doc_workspace w, jsonb_object_keys(w.data->'records') WHERE w.id = '{id}'"));
+        Assert.Equal(103L, await platform.QueryScalarAsync<long>("workspacesdb", $"SELECT version FROM mt_streams WHERE id = '{id}'"));
+        // The first record is known to the aggregate loaded from the snapshot.
         using var update = await replica.SendAsync(HttpMethod.Patch, $"/api/workspaces/{id}/tables/{table}/records/{first}", token, new { values = new { points = 1 } });
         Assert.Equal(HttpStatusCode.NoContent, update.StatusCode);
         Assert.Equal("\"104\"", update.ETag());
@@ -223,11 +227,20 @@ public sealed class WorkspaceApiTests(PlatformFixture platform)
         var token = tokens.AccessToken;
         var id = await Gateway.CreateWorkspaceAsync(token);
         var table = Guid.NewGuid();
-        // A table-created event as the v1 writer stored it: untyped "columns".
-        await platform.ExecuteAsync("workspacesdb", "UPDATE es_streams SET version = 2 WHERE id = $1", id);
+        // A table-created event as the v1 writer stored it (untyped "columns", under the name "table-created"), then the
+        // snapshot documents rebuilt from the events, as an operator does after such a change.
+        await platform.ExecuteAsync("workspacesdb", "UPDATE mt_streams SET version = 2 WHERE id = $1", id);
         await platform.ExecuteAsync("workspacesdb",
-            "INSERT INTO es_events (id, stream_id, version, tenant_id, type, schema_version, data, timestamp) VALUES ($1, $2, 2, $3, 'table-created', 1, $4::jsonb, now())",
-            Guid.NewGuid(), id, registration.TenantId!.Value, JsonSerializer.Serialize(new { tableId = table, name = "legacy", columns = new[] { "note" } }));
+            "INSERT INTO mt_events (seq_id, id, stream_id, version, tenant_id, type, data) VALUES (nextval('mt_events_sequence'), $1, $2, 2, $3, 'table-created', $4::jsonb)",
+            Guid.NewGuid(), id, registration.TenantId!.Value.ToString(), JsonSerializer.Serialize(new { tableId = table, name = "legacy", columns = new[] { "note" } }));
+        await using (var db = NpgsqlDataSource.Create(await platform.ConnectionStringAsync("workspacesdb")))
+        {
+            await ProjectionRebuilds.RequestAsync(db, "workspace-snapshot", CancellationToken.None);
+        }
+
+        await Eventually.ReturnsAsync(
+            () => platform.QueryScalarAsync<bool>("workspacesdb", "SELECT rebuilt_at IS NOT NULL FROM projection_rebuilds WHERE name = 'workspace-snapshot'"),
+            rebuilt => rebuilt, TimeSpan.FromSeconds(30), "the replica holding the daemon rebuilds the snapshots");
 
         var record = await Gateway.CreateRecordAsync(token, id, table, new { note = "kept as text" });
         using var typed = await Gateway.SendAsync(HttpMethod.Post, $"/api/workspaces/{id}/tables/{table}/records", token, new { values = new { note = 5 } });

@@ -1,3 +1,4 @@
+using Marten;
 using Npgsql;
 using Platform.Caching;
 using Platform.EventStore;
@@ -14,6 +15,7 @@ using Platform.Workspaces.Api;
 using Platform.Workspaces.Domain;
 using Platform.Workspaces.Provisioning;
 using Platform.Workspaces.ReadModels;
+using Platform.Workspaces.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -21,9 +23,7 @@ builder.AddPlatformDatabase("workspacesdb");
 builder.AddPlatformRedis("cache");
 builder.AddKafkaClient("kafka");
 
-builder.Services.AddEventStore(WorkspaceEventTypes.Register, o => o.SnapshotEvery = builder.Configuration.GetValue("Workspaces:SnapshotEvery", 100))
-    .AddInlineProjection<WorkspaceDetailsProjection>()
-    .AddAsyncProjection<RecordsProjection>();
+builder.AddPlatformEventStore(WorkspaceStore.Configure);
 builder.AddSagas();
 builder.Services.AddSaga<WorkspaceProvisioningSaga>();
 builder.Services.AddSagaStep<RegistrationWorkspaceStep>();
@@ -48,7 +48,8 @@ builder.Services.AddHttpContextAccessor();
 builder.Services.AddTransient<WorkspaceEndpoints.Command>();
 
 var app = builder.Build();
-await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), WorkspacesSchema.Migrations);
+await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), WorkspacesSchema.Migrations,
+    first: () => MartenEventStore.ApplySchemaAsync(app.Services.GetRequiredService<IDocumentStore>()));
 
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,4 +1,5 @@
 using Platform.EventStore;
+using Platform.Workspaces.Storage;
 using Platform.Messaging.Outbox;
 using Platform.Messaging.Inbox;
 using Platform.Postgres;
@@ -6,12 +7,15 @@ using Platform.Sagas;
 
 namespace Platform.Workspaces;
 
-/// <summary>workspacesdb migrations, applied in order at startup (append only): event store, outbox, read models.</summary>
+/// <summary>
+/// workspacesdb migrations, applied in order at startup (append only) after Marten has created its event store tables:
+/// outbox, read models, inbox and sagas, then row-level security over Marten's tables.
+/// </summary>
 internal static class WorkspacesSchema
 {
     public static readonly IReadOnlyList<string> Migrations =
     [
-        TenantTransaction.CreateRoleSql + EventStoreSchema.Sql + OutboxSchema.Sql,
+        TenantTransaction.CreateRoleSql + OutboxSchema.Sql,
         """
         CREATE TABLE workspaces_view (
           id uuid PRIMARY KEY,
@@ -44,5 +48,6 @@ internal static class WorkspacesSchema
         + TenantTransaction.IsolateTableSql("workspace_members")
         + TenantTransaction.IsolateTableSql("records_view"),
         OutboxSchema.SchedulingSql + Inbox.Sql + SagaSchema.Sql,
+        MartenEventStore.IsolationSql(WorkspaceStore.SnapshotTable),
     ];
 }

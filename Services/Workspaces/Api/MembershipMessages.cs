@@ -2,6 +2,7 @@ using Platform.Contracts;
 using Platform.EventStore;
 using Platform.Messaging.Outbox;
 using Platform.Workspaces.Domain;
+using Platform.Workspaces.Storage;
 using Domain = Platform.Workspaces.Domain;
 
 namespace Platform.Workspaces.Api;
@@ -10,7 +11,7 @@ namespace Platform.Workspaces.Api;
 internal static class MembershipMessages
 {
     /// <summary>Queues the integration events of the stream's pending changes in its session.</summary>
-    public static void PublishPending(EventSession session, EventStream<Workspace> stream)
+    public static void PublishPending(TenantSession session, WorkspaceStream stream)
     {
         var version = stream.Version;
         foreach (var change in stream.PendingEvents)

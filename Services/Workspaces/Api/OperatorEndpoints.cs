@@ -1,8 +1,10 @@
+using Marten;
 using Npgsql;
-using Platform.EventStore.Projections;
+using Platform.EventStore;
 using Platform.Messaging.Outbox;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Problems;
+using Platform.Workspaces.Storage;
 
 namespace Platform.Workspaces.Api;
 
@@ -12,15 +14,16 @@ internal static class OperatorEndpoints
     public static void MapOperatorEndpoints(this WebApplication app)
     {
         var ops = app.MapGroup("/internal").RequireAuthorization(ServicePolicies.Service);
-        ops.MapGet("/projections", (ProjectionDaemon daemon, CancellationToken ct) => daemon.StatusAsync(ct));
-        ops.MapPost("/projections/{name}/rebuild", async (string name, ProjectionDaemon daemon, NpgsqlDataSource db, CancellationToken ct) =>
+        ops.MapGet("/projections", async (IDocumentStore store, CancellationToken ct)
+            => (await store.Advanced.AllProjectionProgress(token: ct)).Select(p => new { name = p.ShardName, sequence = p.Sequence }));
+        ops.MapPost("/projections/{name}/rebuild", async (string name, NpgsqlDataSource db, CancellationToken ct) =>
         {
-            if (daemon.Projections.All(p => p.Name != name))
+            if (!WorkspaceStore.Projections.Contains(name))
             {
                 return Problem.NotFound("There is no such projection.");
             }
 
-            await ProjectionDaemon.RequestRebuildAsync(db, name, ct);
+            await ProjectionRebuilds.RequestAsync(db, name, ct);
             return Results.Accepted();
         });
         ops.MapGet("/outbox/dead-letters", (NpgsqlDataSource db, CancellationToken ct) => DeadLetters.ListAsync(db, 100, ct));

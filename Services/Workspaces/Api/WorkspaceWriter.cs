@@ -5,6 +5,7 @@ using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Correlation;
 using Platform.ServiceDefaults.Problems;
 using Platform.Workspaces.Domain;
+using Platform.Workspaces.Storage;
 
 namespace Platform.Workspaces.Api;
 
@@ -13,7 +14,7 @@ namespace Platform.Workspaces.Api;
 /// the caller's role, decide, append, queue the integration messages, save (events + inline read models + outbox in one
 /// transaction), then invalidate the cache and answer with the new ETag.
 /// </summary>
-internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache cache, TimeProvider clock)
+internal sealed class WorkspaceWriter(TenantSessions sessions, TwoLevelCache cache, TimeProvider clock)
 {
     private const int MaxAttempts = 10;
 
@@ -31,8 +32,8 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
             return ToProblem(rejection);
         }
 
-        await using var session = await store.OpenSessionAsync(Metadata(user), cancellationToken);
-        var stream = session.StartStream<Workspace>(id, [.. decision.Events]);
+        await using var session = await sessions.OpenAsync(Metadata(user), cancellationToken);
+        var stream = WorkspaceStream.Start(session, id, decision.Events);
         return (await SaveAsync(session, stream, () => Results.Created($"/api/workspaces/{id}", new Created(id, stream.NextVersion)),
             onConflict: Problem.Conflict("A workspace with this id exists."), cancellationToken))!;
     }
@@ -64,15 +65,15 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
     /// <summary>Null when the save lost a race and may be retried.</summary>
     private async Task<IResult?> ExecuteOnceAsync(ClaimsPrincipal user, Guid workspaceId, long? expected, string requiredRole, Func<Workspace, Decision> decide, Func<long, IResult> respond, bool retryable, CancellationToken cancellationToken)
     {
-        await using var session = await store.OpenSessionAsync(Metadata(user), cancellationToken);
-        EventStream<Workspace>? stream;
+        await using var session = await sessions.OpenAsync(Metadata(user), cancellationToken);
+        WorkspaceStream? stream;
         try
         {
-            stream = await session.FetchForWritingAsync<Workspace>(workspaceId, expected, cancellationToken);
+            stream = await WorkspaceStream.FetchAsync(session, workspaceId, expected, cancellationToken);
         }
-        catch (StreamConflictException e)
+        catch (Exception e) when (WorkspaceStream.IsConflict(e))
         {
-            return PreconditionFailed($"The workspace is at version {e.ActualVersion}, not {e.ExpectedVersion}.");
+            return PreconditionFailed($"The workspace is not at version {expected}.");
         }
 
         if (stream?.Aggregate.RoleOf(user.GetUserId()) is not { } role)
@@ -96,21 +97,21 @@ internal sealed class WorkspaceWriter(EventStore.EventStore store, TwoLevelCache
             return ToProblem(rejection);
         }
 
-        stream.Append([.. decision.Events]);
+        stream.Append(decision.Events);
         var onConflict = expected is not null
             ? PreconditionFailed("The workspace changed since the version in If-Match.")
             : retryable ? null : Problem.Conflict("The workspace kept changing while this request ran; read it again and retry.");
         return await SaveAsync(session, stream, () => respond(stream.NextVersion), onConflict, cancellationToken);
     }
 
-    private async Task<IResult?> SaveAsync(EventSession session, EventStream<Workspace> stream, Func<IResult> respond, IResult? onConflict, CancellationToken cancellationToken)
+    private async Task<IResult?> SaveAsync(TenantSession session, WorkspaceStream stream, Func<IResult> respond, IResult? onConflict, CancellationToken cancellationToken)
     {
         MembershipMessages.PublishPending(session, stream);
         try
         {
             await session.SaveChangesAsync(cancellationToken);
         }
-        catch (StreamConflictException)
+        catch (Exception e) when (WorkspaceStream.IsConflict(e))
         {
             return onConflict;
         }

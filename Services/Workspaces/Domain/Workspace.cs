@@ -1,21 +1,17 @@
 using System.Text.Json;
-using Platform.EventStore;
 
 namespace Platform.Workspaces.Domain;
 
 public sealed record TableSchema(string Name, IReadOnlyList<FieldDefinition> Fields);
 
 /// <summary>
-/// A workspace's state from its stream, and the rules of its commands. Plain serializable data (snapshots): members by
-/// user id, tables by id, and which table each live record belongs to.
+/// A workspace's state from its stream, and the rules of its commands. Plain serializable data (the snapshot document):
+/// members by user id, tables by id, and which table each live record belongs to. Applying an event twice changes
+/// nothing more than applying it once.
 /// </summary>
-public sealed class Workspace : IAggregate
+public sealed class Workspace
 {
     public const int MaxFields = 50;
-
-    public static string StreamType => "workspace";
-
-    public static int SnapshotVersion => 1;
 
     public Guid Id { get; set; }
 
@@ -31,7 +27,15 @@ public sealed class Workspace : IAggregate
 
     public string? RoleOf(Guid userId) => Members.GetValueOrDefault(userId);
 
-    public void Apply(object domainEvent)
+    public void WhenAll(IEnumerable<object> domainEvents)
+    {
+        foreach (var domainEvent in domainEvents)
+        {
+            When(domainEvent);
+        }
+    }
+
+    public void When(object domainEvent)
     {
         switch (domainEvent)
         {

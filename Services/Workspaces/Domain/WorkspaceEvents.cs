@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Platform.EventStore;
 
 namespace Platform.Workspaces.Domain;
 
@@ -18,7 +16,7 @@ public sealed record MemberRoleChanged(Guid UserId, string Role);
 
 public sealed record FieldDefinition(string Name, string Type, bool Required);
 
-/// <summary>v2: typed fields. v1 had <c>columns</c>, a list of names that were all optional text.</summary>
+/// <summary>v2 (stored as "table-created.v2"): typed fields. See <see cref="TableCreatedV1"/>.</summary>
 public sealed record TableCreated(Guid TableId, string Name, IReadOnlyList<FieldDefinition> Fields);
 
 public sealed record TableRemoved(Guid TableId);
@@ -30,30 +28,12 @@ public sealed record RecordUpdated(Guid TableId, Guid RecordId, IReadOnlyDiction
 
 public sealed record RecordDeleted(Guid TableId, Guid RecordId);
 
-public static class WorkspaceEventTypes
+/// <summary>
+/// v1 of <see cref="TableCreated"/>, as stored under the name "table-created": <c>columns</c>, a list of names that were
+/// all optional text. Read through <see cref="Upcast"/>; nothing writes it any more.
+/// </summary>
+public sealed record TableCreatedV1(Guid TableId, string Name, IReadOnlyList<string>? Columns)
 {
-    public static void Register(EventTypeRegistry registry) => registry
-        .Register<WorkspaceCreated>("workspace-created")
-        .Register<WorkspaceRenamed>("workspace-renamed")
-        .Register<WorkspaceArchived>("workspace-archived")
-        .Register<MemberAdded>("member-added")
-        .Register<MemberRemoved>("member-removed")
-        .Register<MemberRoleChanged>("member-role-changed")
-        .Register<TableCreated>("table-created", schemaVersion: 2)
-        .Upcast("table-created", fromVersion: 1, TableCreatedV1ToV2)
-        .Register<TableRemoved>("table-removed")
-        .Register<RecordCreated>("record-created")
-        .Register<RecordUpdated>("record-updated")
-        .Register<RecordDeleted>("record-deleted");
-
-    private static JsonObject TableCreatedV1ToV2(JsonObject v1)
-    {
-        var fields = new JsonArray();
-        foreach (var column in v1["columns"]?.AsArray() ?? [])
-        {
-            fields.Add(new JsonObject { ["name"] = column?.GetValue<string>(), ["type"] = FieldTypes.Text, ["required"] = false });
-        }
-
-        return new JsonObject { ["tableId"] = v1["tableId"]?.DeepClone(), ["name"] = v1["name"]?.DeepClone(), ["fields"] = fields };
-    }
+    public static TableCreated Upcast(TableCreatedV1 v1)
+        => new(v1.TableId, v1.Name, (v1.Columns ?? []).Select(c => new FieldDefinition(c, FieldTypes.Text, Required: false)).ToList());
 }

@@ -7,6 +7,7 @@ using Platform.Sagas;
 using Platform.ServiceDefaults.Correlation;
 using Platform.Workspaces.Api;
 using Platform.Workspaces.Domain;
+using Platform.Workspaces.Storage;
 
 namespace Platform.Workspaces.Provisioning;
 
@@ -17,7 +18,7 @@ public sealed record MemberRequest(Guid? UserId, string? Role);
 /// Creates a saga's workspace (data: workspaceId, workspaceName, userId as owner, tenantId). The compensation erases it:
 /// stream, read models and cache entry, and tells other services to drop what they derived (<see cref="WorkspacePurged"/>).
 /// </summary>
-internal abstract class CreateWorkspaceStep(EventStore.EventStore store, TwoLevelCache cache) : ISagaStepHandler
+internal abstract class CreateWorkspaceStep(TenantSessions sessions, TwoLevelCache cache) : ISagaStepHandler
 {
     public abstract string Saga { get; }
 
@@ -25,7 +26,7 @@ internal abstract class CreateWorkspaceStep(EventStore.EventStore store, TwoLeve
 
     public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
     {
-        await using var session = await store.OpenSessionAsync(WorkspaceStep.Metadata(command), cancellationToken);
+        await using var session = await sessions.OpenAsync(WorkspaceStep.Metadata(command), cancellationToken);
         if (!await command.ClaimAsync(session.Connection, session.Transaction, cancellationToken))
         {
             return;
@@ -38,7 +39,7 @@ internal abstract class CreateWorkspaceStep(EventStore.EventStore store, TwoLeve
             throw new SagaStepFailedException(rejection.Detail);
         }
 
-        var stream = session.StartStream<Workspace>(id, [.. decision.Events]);
+        var stream = WorkspaceStream.Start(session, id, decision.Events);
         MembershipMessages.PublishPending(session, stream);
         session.Publish(command.Completed(new { workspaceId = id }));
         await session.SaveChangesAsync(cancellationToken);
@@ -48,14 +49,14 @@ internal abstract class CreateWorkspaceStep(EventStore.EventStore store, TwoLeve
     {
         var id = command.Get<Guid>("workspaceId");
         var metadata = WorkspaceStep.Metadata(command);
-        await using var session = await store.OpenSessionAsync(metadata, cancellationToken);
+        await using var session = await sessions.OpenAsync(metadata, cancellationToken);
         var erase = await command.ClaimCompensationAsync(session.Connection, session.Transaction, cancellationToken);
         if (erase)
         {
             // The stream first: that waits for a projection batch holding it (see RecordsProjection), so the read-model
             // deletes below see that batch's rows.
             await session.PurgeStreamAsync(id, cancellationToken);
-            foreach (var sql in (string[])["DELETE FROM records_view WHERE workspace_id = $1", "DELETE FROM workspace_members WHERE workspace_id = $1", "DELETE FROM workspaces_view WHERE id = $1"])
+            foreach (var sql in (string[])[$"DELETE FROM {WorkspaceStore.SnapshotTable} WHERE id = $1", "DELETE FROM records_view WHERE workspace_id = $1", "DELETE FROM workspace_members WHERE workspace_id = $1", "DELETE FROM workspaces_view WHERE id = $1"])
             {
                 await using var delete = session.Command(sql, id);
                 await delete.ExecuteNonQueryAsync(cancellationToken);
@@ -74,12 +75,12 @@ internal abstract class CreateWorkspaceStep(EventStore.EventStore store, TwoLeve
     }
 }
 
-internal sealed class RegistrationWorkspaceStep(EventStore.EventStore store, TwoLevelCache cache) : CreateWorkspaceStep(store, cache)
+internal sealed class RegistrationWorkspaceStep(TenantSessions sessions, TwoLevelCache cache) : CreateWorkspaceStep(sessions, cache)
 {
     public override string Saga => "registration";
 }
 
-internal sealed class ProvisioningWorkspaceStep(EventStore.EventStore store, TwoLevelCache cache) : CreateWorkspaceStep(store, cache)
+internal sealed class ProvisioningWorkspaceStep(TenantSessions sessions, TwoLevelCache cache) : CreateWorkspaceStep(sessions, cache)
 {
     public override string Saga => WorkspaceProvisioningSaga.SagaName;
 }
@@ -88,7 +89,7 @@ internal sealed class ProvisioningWorkspaceStep(EventStore.EventStore store, Two
 /// A provisioning step that changes the saga's workspace: each change is a decision on the aggregate as the previous
 /// ones left it. A refused change fails the step; during compensation, refusals (already undone) are skipped.
 /// </summary>
-internal abstract class WorkspaceStep(EventStore.EventStore store, TwoLevelCache cache) : ISagaStepHandler
+internal abstract class WorkspaceStep(TenantSessions sessions, TwoLevelCache cache) : ISagaStepHandler
 {
     public string Saga => WorkspaceProvisioningSaga.SagaName;
 
@@ -106,13 +107,13 @@ internal abstract class WorkspaceStep(EventStore.EventStore store, TwoLevelCache
 
     public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
     {
-        await using var session = await store.OpenSessionAsync(Metadata(command), cancellationToken);
+        await using var session = await sessions.OpenAsync(Metadata(command), cancellationToken);
         if (!await command.ClaimAsync(session.Connection, session.Transaction, cancellationToken))
         {
             return;
         }
 
-        var stream = await session.FetchForWritingAsync<Workspace>(command.Get<Guid>("workspaceId"), null, cancellationToken)
+        var stream = await WorkspaceStream.FetchAsync(session, command.Get<Guid>("workspaceId"), null, cancellationToken)
                      ?? throw new SagaStepFailedException("The workspace does not exist.");
         foreach (var change in Changes(command))
         {
@@ -122,7 +123,7 @@ internal abstract class WorkspaceStep(EventStore.EventStore store, TwoLevelCache
                 throw new SagaStepFailedException(rejection.Errors is { } errors ? $"{rejection.Detail} {string.Join(" ", errors.SelectMany(e => e.Value))}" : rejection.Detail);
             }
 
-            stream.Append([.. decision.Events]);
+            stream.Append(decision.Events);
         }
 
         session.Publish(command.Completed());
@@ -131,15 +132,15 @@ internal abstract class WorkspaceStep(EventStore.EventStore store, TwoLevelCache
 
     public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
     {
-        await using var session = await store.OpenSessionAsync(Metadata(command), cancellationToken);
+        await using var session = await sessions.OpenAsync(Metadata(command), cancellationToken);
         if (await command.ClaimCompensationAsync(session.Connection, session.Transaction, cancellationToken)
-            && await session.FetchForWritingAsync<Workspace>(command.Get<Guid>("workspaceId"), null, cancellationToken) is { } stream)
+            && await WorkspaceStream.FetchAsync(session, command.Get<Guid>("workspaceId"), null, cancellationToken) is { } stream)
         {
             foreach (var change in Undo(command))
             {
                 if (change(stream.Aggregate) is { Rejection: null } decision)
                 {
-                    stream.Append([.. decision.Events]);
+                    stream.Append(decision.Events);
                 }
             }
 
@@ -152,10 +153,10 @@ internal abstract class WorkspaceStep(EventStore.EventStore store, TwoLevelCache
         await session.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task SaveAsync(EventSession session, EventStream<Workspace> stream, CancellationToken cancellationToken)
+    private async Task SaveAsync(TenantSession session, WorkspaceStream stream, CancellationToken cancellationToken)
     {
         MembershipMessages.PublishPending(session, stream);
-        await session.SaveChangesAsync(cancellationToken); // a concurrent write to the workspace: StreamConflictException, and the bus retries the step
+        await session.SaveChangesAsync(cancellationToken); // a concurrent write to the workspace: Marten's ConcurrencyException, and the bus retries the step
         if (stream.PendingEvents.Count > 0)
         {
             await cache.InvalidateAsync(WorkspaceWriter.CacheKey(session.Metadata.TenantId, stream.Id), stream.NextVersion);
@@ -164,7 +165,7 @@ internal abstract class WorkspaceStep(EventStore.EventStore store, TwoLevelCache
 }
 
 /// <summary>The template's tables; undone by removing them (their records are gone by then).</summary>
-internal sealed class TablesStep(EventStore.EventStore store, TwoLevelCache cache) : WorkspaceStep(store, cache)
+internal sealed class TablesStep(TenantSessions sessions, TwoLevelCache cache) : WorkspaceStep(sessions, cache)
 {
     public override string StepName => "tables";
 
@@ -176,7 +177,7 @@ internal sealed class TablesStep(EventStore.EventStore store, TwoLevelCache cach
 }
 
 /// <summary>The template's seed records, with ids derived from the saga, so the compensation finds exactly them.</summary>
-internal sealed class RecordsStep(EventStore.EventStore store, TwoLevelCache cache) : WorkspaceStep(store, cache)
+internal sealed class RecordsStep(TenantSessions sessions, TwoLevelCache cache) : WorkspaceStep(sessions, cache)
 {
     public override string StepName => "records";
 
@@ -191,7 +192,7 @@ internal sealed class RecordsStep(EventStore.EventStore store, TwoLevelCache cac
 }
 
 /// <summary>The members the creator asked for, with their roles; undone by removing them again.</summary>
-internal sealed class MembersStep(EventStore.EventStore store, TwoLevelCache cache) : WorkspaceStep(store, cache)
+internal sealed class MembersStep(TenantSessions sessions, TwoLevelCache cache) : WorkspaceStep(sessions, cache)
 {
     public override string StepName => "members";
 

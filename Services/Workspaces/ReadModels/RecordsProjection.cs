@@ -1,51 +1,51 @@
 using System.Text.Json;
-using Npgsql;
-using Platform.EventStore;
-using Platform.EventStore.Projections;
-using Platform.Postgres;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Projections;
 using Platform.Workspaces.Domain;
 
 namespace Platform.Workspaces.ReadModels;
 
 /// <summary>
-/// Async: records_view for listing, filtering and sorting records, fed from the global order. Each statement is
-/// idempotent (insert-if-absent, version-guarded update), so a batch applied twice leaves the same rows. A record is
-/// inserted only while its stream exists, holding the stream row until the batch commits: a purge of the stream waits
-/// for the batch, then deletes what it inserted, so an erased workspace leaves no rows behind.
+/// Async (Marten's daemon): records_view for listing, filtering and sorting records. Each statement is idempotent
+/// (insert-if-absent, version-guarded update), so a batch applied twice leaves the same rows. A record is inserted only
+/// while its stream exists, holding the stream row until the batch commits: a purge of the stream waits for the batch,
+/// then deletes what it inserted, so an erased workspace leaves no rows behind. A rebuild empties the table first.
 /// </summary>
-internal sealed class RecordsProjection : IAsyncProjection
+internal sealed class RecordsProjection : EventProjection
 {
     public const string ProjectionName = "records";
 
-    public string Name => ProjectionName;
-
-    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    public RecordsProjection()
     {
-        foreach (var e in events)
-        {
-            var (sql, parameters) = e.Data switch
-            {
-                RecordCreated r => ("INSERT INTO records_view (record_id, workspace_id, table_id, tenant_id, data, version, created_at, updated_at) " +
-                                    "SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $7 FROM es_streams WHERE id = $2 FOR KEY SHARE ON CONFLICT DO NOTHING",
-                    new object[] { r.RecordId, e.StreamId, r.TableId, e.TenantId, JsonSerializer.Serialize(r.Values), e.Version, e.Timestamp }),
-                RecordUpdated r => ("UPDATE records_view SET data = data || $2::jsonb, version = $3, updated_at = $4 WHERE record_id = $1 AND version < $3",
-                    [r.RecordId, JsonSerializer.Serialize(r.Values), e.Version, e.Timestamp]),
-                RecordDeleted r => ("DELETE FROM records_view WHERE record_id = $1", [r.RecordId]),
-                _ => ((string?)null, Array.Empty<object>()),
-            };
-            if (sql is null)
-            {
-                continue;
-            }
-
-            await using var command = Sql.Command(connection, transaction, sql, parameters);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        Name = ProjectionName;
+        IncludeType<RecordCreated>();
+        IncludeType<RecordUpdated>();
+        IncludeType<RecordDeleted>();
     }
 
-    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public static void Configure(AsyncOptions options) => options.DeleteDataInTableOnTeardown("records_view");
+
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
     {
-        await using var truncate = new NpgsqlCommand("DELETE FROM records_view", connection, transaction);
-        await truncate.ExecuteNonQueryAsync(cancellationToken);
+        switch (e.Data)
+        {
+            case RecordCreated r:
+                operations.QueueSqlCommand(
+                    "INSERT INTO records_view (record_id, workspace_id, table_id, tenant_id, data, version, created_at, updated_at) " +
+                    "SELECT ?, id, ?, ?, ?::jsonb, ?, ?, ? FROM mt_streams WHERE id = ? FOR KEY SHARE ON CONFLICT DO NOTHING",
+                    r.RecordId, r.TableId, Guid.Parse(e.TenantId), JsonSerializer.Serialize(r.Values), e.Version, e.Timestamp, e.Timestamp, e.StreamId);
+                break;
+            case RecordUpdated r:
+                operations.QueueSqlCommand("UPDATE records_view SET data = data || ?::jsonb, version = ?, updated_at = ? WHERE record_id = ? AND version < ?",
+                    JsonSerializer.Serialize(r.Values), e.Version, e.Timestamp, r.RecordId, e.Version);
+                break;
+            case RecordDeleted r:
+                operations.QueueSqlCommand("DELETE FROM records_view WHERE record_id = ?", r.RecordId);
+                break;
+        }
+
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,47 +1,60 @@
 using System.Text.Json;
-using Platform.EventStore;
-using Platform.EventStore.Projections;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
 using Platform.Workspaces.Domain;
 
 namespace Platform.Workspaces.ReadModels;
 
 /// <summary>
-/// Inline: workspaces_view and workspace_members change in the command's own transaction, so a client reads its
-/// own write and the cached details always carry the stream version they were built from.
+/// Inline: workspaces_view and workspace_members change in the command's own transaction (as the tenant role, under
+/// row-level security), so a client reads its own write and the cached details always carry the stream version they
+/// were built from.
 /// </summary>
-internal sealed class WorkspaceDetailsProjection : IInlineProjection
+internal sealed class WorkspaceDetailsProjection : EventProjection
 {
-    public async Task ApplyAsync(EventSession session, IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    public WorkspaceDetailsProjection()
     {
-        foreach (var e in events)
+        Name = "workspace-details";
+        IncludeType<WorkspaceCreated>();
+        IncludeType<WorkspaceRenamed>();
+        IncludeType<WorkspaceArchived>();
+        IncludeType<MemberAdded>();
+        IncludeType<MemberRoleChanged>();
+        IncludeType<MemberRemoved>();
+        IncludeType<TableCreated>();
+        IncludeType<TableRemoved>();
+        IncludeType<RecordCreated>();
+        IncludeType<RecordUpdated>();
+        IncludeType<RecordDeleted>();
+    }
+
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        var (sql, parameters) = e.Data switch
         {
-            var (sql, parameters) = e.Data switch
-            {
-                WorkspaceCreated c => ("WITH workspace AS (INSERT INTO workspaces_view (id, tenant_id, name, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)) " +
-                                       "INSERT INTO workspace_members (workspace_id, user_id, tenant_id, role) VALUES ($1, $6, $2, 'owner')",
-                    new object[] { e.StreamId, e.TenantId, c.Name, e.Version, e.Timestamp, c.OwnerId }),
-                WorkspaceRenamed r => ("UPDATE workspaces_view SET name = $2 WHERE id = $1", [e.StreamId, r.Name]),
-                WorkspaceArchived => ("UPDATE workspaces_view SET archived = true WHERE id = $1", [e.StreamId]),
-                MemberAdded m => ("INSERT INTO workspace_members (workspace_id, user_id, tenant_id, role) VALUES ($1, $2, $3, $4)", [e.StreamId, m.UserId, e.TenantId, m.Role]),
-                MemberRoleChanged m => ("UPDATE workspace_members SET role = $3 WHERE workspace_id = $1 AND user_id = $2", [e.StreamId, m.UserId, m.Role]),
-                MemberRemoved m => ("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2", [e.StreamId, m.UserId]),
-                TableCreated t => ("UPDATE workspaces_view SET tables = tables || jsonb_build_array($2::jsonb) WHERE id = $1",
-                    [e.StreamId, JsonSerializer.Serialize(new TableView(t.TableId, t.Name, t.Fields), JsonSerializerOptions.Web)]),
-                TableRemoved t => ("UPDATE workspaces_view SET tables = (SELECT coalesce(jsonb_agg(t ORDER BY n), '[]') FROM jsonb_array_elements(tables) WITH ORDINALITY AS e(t, n) WHERE t->>'id' <> $2) WHERE id = $1",
-                    [e.StreamId, t.TableId.ToString()]),
-                _ => ((string?)null, Array.Empty<object>()),
-            };
-            if (sql is not null)
-            {
-                await using var command = session.Command(sql, parameters);
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+            WorkspaceCreated c => ("WITH workspace AS (INSERT INTO workspaces_view (id, tenant_id, name, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)) " +
+                                   "INSERT INTO workspace_members (workspace_id, user_id, tenant_id, role) VALUES (?, ?, ?, 'owner')",
+                new object[] { e.StreamId, Tenant(e), c.Name, e.Version, e.Timestamp, e.Timestamp, e.StreamId, c.OwnerId, Tenant(e) }),
+            WorkspaceRenamed r => ("UPDATE workspaces_view SET name = ? WHERE id = ?", [r.Name, e.StreamId]),
+            WorkspaceArchived => ("UPDATE workspaces_view SET archived = true WHERE id = ?", [e.StreamId]),
+            MemberAdded m => ("INSERT INTO workspace_members (workspace_id, user_id, tenant_id, role) VALUES (?, ?, ?, ?)", [e.StreamId, m.UserId, Tenant(e), m.Role]),
+            MemberRoleChanged m => ("UPDATE workspace_members SET role = ? WHERE workspace_id = ? AND user_id = ?", [m.Role, e.StreamId, m.UserId]),
+            MemberRemoved m => ("DELETE FROM workspace_members WHERE workspace_id = ? AND user_id = ?", [e.StreamId, m.UserId]),
+            TableCreated t => ("UPDATE workspaces_view SET tables = tables || jsonb_build_array(?::jsonb) WHERE id = ?",
+                [JsonSerializer.Serialize(new TableView(t.TableId, t.Name, t.Fields), JsonSerializerOptions.Web), e.StreamId]),
+            TableRemoved t => ("UPDATE workspaces_view SET tables = (SELECT coalesce(jsonb_agg(t ORDER BY n), '[]') FROM jsonb_array_elements(tables) WITH ORDINALITY AS e(t, n) WHERE t->>'id' <> ?) WHERE id = ?",
+                [t.TableId.ToString(), e.StreamId]),
+            _ => ((string?)null, Array.Empty<object>()), // record events: only the version below
+        };
+        if (sql is not null)
+        {
+            operations.QueueSqlCommand(sql, parameters);
         }
 
-        foreach (var last in events.GroupBy(e => e.StreamId).Select(g => g.Last()))
-        {
-            await using var version = session.Command("UPDATE workspaces_view SET version = $2, updated_at = $3 WHERE id = $1", last.StreamId, last.Version, last.Timestamp);
-            await version.ExecuteNonQueryAsync(cancellationToken);
-        }
+        operations.QueueSqlCommand("UPDATE workspaces_view SET version = ?, updated_at = ? WHERE id = ?", e.Version, e.Timestamp, e.StreamId);
+        return ValueTask.CompletedTask;
     }
+
+    private static Guid Tenant(IEvent e) => Guid.Parse(e.TenantId);
 }

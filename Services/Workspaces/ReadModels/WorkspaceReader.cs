@@ -13,7 +13,7 @@ namespace Platform.Workspaces.ReadModels;
 /// The read side. Every query runs in a tenant transaction (row-level security hides other tenants), and a caller who
 /// is not a member of a workspace gets nothing, as if it did not exist.
 /// </summary>
-internal sealed class WorkspaceReader(NpgsqlDataSource db, EventStore.EventStore store, TwoLevelCache cache)
+internal sealed class WorkspaceReader(NpgsqlDataSource db, TenantSessions sessions, TwoLevelCache cache)
 {
     public async Task<Paged<WorkspaceSummary>> ListAsync(ClaimsPrincipal user, int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -47,15 +47,15 @@ internal sealed class WorkspaceReader(NpgsqlDataSource db, EventStore.EventStore
 
     public async Task<IReadOnlyList<HistoryEntry>?> HistoryAsync(ClaimsPrincipal user, Guid workspaceId, long fromVersion, int limit, CancellationToken cancellationToken)
     {
-        await using var session = await store.OpenSessionAsync(WorkspaceWriter.Metadata(user), cancellationToken);
+        await using var session = await sessions.OpenAsync(WorkspaceWriter.Metadata(user), cancellationToken);
         await using var member = session.Command("SELECT 1 FROM workspace_members WHERE workspace_id = $1 AND user_id = $2", workspaceId, user.GetUserId());
         if (await member.ExecuteScalarAsync(cancellationToken) is null)
         {
             return null;
         }
 
-        var events = await session.ReadStreamAsync(workspaceId, fromVersion, limit, backwards: false, cancellationToken);
-        return events.Select(e => new HistoryEntry(e.Version, e.Type, e.SchemaVersion, e.Timestamp, e.UserId, e.CorrelationId, e.Data)).ToList();
+        var events = await session.Events.FetchStreamAsync(workspaceId, version: fromVersion + limit - 1, fromVersion: fromVersion, token: cancellationToken);
+        return events.Select(e => new HistoryEntry(e.Version, e.EventTypeName, e.Timestamp, Guid.TryParse(e.UserName, out var userId) ? userId : null, e.CorrelationId, e.Data)).ToList();
     }
 
     /// <summary>Records of a table, filtered by field equality and sorted by one field (names already checked against the table).</summary>

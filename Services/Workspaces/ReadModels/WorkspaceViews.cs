@@ -17,4 +17,5 @@ public sealed record RecordView(Guid Id, Guid TableId, JsonElement Values, long 
 
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
-public sealed record HistoryEntry(long Version, string Type, int SchemaVersion, DateTimeOffset Timestamp, Guid? UserId, string? CorrelationId, object Data);
+/// <summary>One event of a workspace's audit trail; <see cref="Type"/> is the stored name (a version suffix marks a later shape, the data is always the current one).</summary>
+public sealed record HistoryEntry(long Version, string Type, DateTimeOffset Timestamp, Guid? UserId, string? CorrelationId, object Data);
