@@ -122,29 +122,32 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
         }
 
         var batch = await ReadDueAsync(connection, transaction, lane, cancellationToken);
-        var deliveries = batch.Select(m => SendAsync(m, cancellationToken)).ToList();
+        var outcomes = await SendInKeyOrderAsync(batch, m => m.Key, m => SendAsync(m, cancellationToken));
         var delivered = new List<long>();
         var dead = new List<(long Sequence, string Reason)>();
         (long Sequence, int Attempts, string Reason)? retry = null;
+        var held = false;
         for (var i = 0; i < batch.Count; i++)
         {
-            var error = await deliveries[i];
-            if (retry is not null)
+            if (outcomes[i] is not { } error || retry is not null || held)
             {
-                continue; // behind a failed message of the lane: stays pending so the key's order holds
+                // Not sent (behind a failure of its key), or behind a failed message of the lane: stays pending, so a
+                // key's order holds.
+                held = true;
+                continue;
             }
 
-            if (error is null)
+            if (error.Failure is not { } failure)
             {
                 delivered.Add(batch[i].Sequence);
             }
-            else if (error.Value.Permanent || batch[i].Attempts + 1 >= options.MaxAttempts)
+            else if (failure.Permanent || batch[i].Attempts + 1 >= options.MaxAttempts)
             {
-                dead.Add((batch[i].Sequence, error.Value.Reason));
+                dead.Add((batch[i].Sequence, failure.Reason));
             }
             else
             {
-                retry = (batch[i].Sequence, batch[i].Attempts + 1, error.Value.Reason);
+                retry = (batch[i].Sequence, batch[i].Attempts + 1, failure.Reason);
             }
         }
 
@@ -167,6 +170,32 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
         MessagingTelemetry.DeadLettered.Add(dead.Count);
         MessagingTelemetry.Retried.Add(retry is null ? 0 : 1);
         return delivered.Count + dead.Count;
+    }
+
+    /// <summary>The outcome of one send: <see cref="Failure"/> is null when the message went out.</summary>
+    public readonly record struct Sent(DeliveryFailure? Failure);
+
+    /// <summary>
+    /// Sends a batch with the messages of one key strictly one after another, in batch order (the next starts only
+    /// when the previous is acknowledged), and different keys concurrently. After a failure, the key's later messages
+    /// are not sent (null outcome): they wait for the next pass behind it.
+    /// </summary>
+    public static async Task<Sent?[]> SendInKeyOrderAsync<T>(IReadOnlyList<T> batch, Func<T, string> key, Func<T, Task<DeliveryFailure?>> send)
+    {
+        var outcomes = new Sent?[batch.Count];
+        await Task.WhenAll(Enumerable.Range(0, batch.Count).GroupBy(i => key(batch[i]), StringComparer.Ordinal).Select(async indices =>
+        {
+            foreach (var i in indices)
+            {
+                var failure = await send(batch[i]);
+                outcomes[i] = new Sent(failure);
+                if (failure is not null)
+                {
+                    return;
+                }
+            }
+        }));
+        return outcomes;
     }
 
     private async Task<List<PendingMessage>> ReadDueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int lane, CancellationToken cancellationToken)
