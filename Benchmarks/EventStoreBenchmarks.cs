@@ -33,7 +33,7 @@ internal static class EventStoreBenchmarks
             MartenEventStore.Configure(options, "public");
             options.Events.MapEventType<BenchEvent>("bench");
         });
-        await SchemaMigrator.MigrateAsync(db, [TenantTransaction.CreateRoleSql + OutboxSchema.Sql + OutboxSchema.SchedulingSql, MartenEventStore.IsolationSql() + "CREATE TABLE raw_events (LIKE mt_events INCLUDING ALL); ALTER TABLE raw_events ALTER COLUMN seq_id SET DEFAULT nextval('mt_events_sequence');"],
+        await SchemaMigrator.MigrateAsync(db, [OutboxSchema.Sql + OutboxSchema.SchedulingSql, MartenEventStore.IsolationSql() + "CREATE TABLE raw_events (LIKE mt_events INCLUDING ALL); ALTER TABLE raw_events ALTER COLUMN seq_id SET DEFAULT nextval('mt_events_sequence');"],
             first: () => MartenEventStore.ApplySchemaAsync(store));
         var sessions = new TenantSessions(store, db);
 

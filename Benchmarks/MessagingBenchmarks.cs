@@ -24,7 +24,8 @@ internal static class MessagingBenchmarks
     public static async Task RunAsync(DistributedApplication app, int runs)
     {
         var bootstrap = (await app.GetConnectionStringAsync("kafka"))!;
-        await using var db = NpgsqlDataSource.Create((await app.GetConnectionStringAsync("workspacesdb"))!);
+        // As the server's superuser: the lag probe reads records_view across tenants (the service's login would see none).
+        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("postgres")) { Database = "workspacesdb" }.ConnectionString);
         using var producer = new ProducerBuilder<string, byte[]>(new KafkaSettings(bootstrap).Producer()).Build(); // the relay's own settings
         using var consumer = new ArrivalWatcher(bootstrap);
 

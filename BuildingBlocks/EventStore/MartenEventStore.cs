@@ -49,14 +49,18 @@ public static class MartenEventStore
     /// daemon in hot/cold mode: of a service's replicas one runs the async projections, another takes over if it dies;
     /// <see cref="ProjectionRebuilds"/> runs the rebuilds asked for (its table is in <see cref="IsolationSql"/>).
     /// </summary>
-    public static IHostApplicationBuilder AddPlatformEventStore(this IHostApplicationBuilder builder, Action<StoreOptions> configure)
+    /// <param name="workerDataSource">
+    /// The key of the service's worker data source (<see cref="PostgresRoles.Worker"/>): Marten's own connections (its
+    /// schema, the daemon) work across tenants; sessions run in the caller's tenant transaction instead.
+    /// </param>
+    public static IHostApplicationBuilder AddPlatformEventStore(this IHostApplicationBuilder builder, string workerDataSource, Action<StoreOptions> configure)
     {
         builder.Services.AddMarten(options =>
             {
                 Configure(options, "public");
                 configure(options);
             })
-            .UseNpgsqlDataSource()
+            .UseNpgsqlDataSource(workerDataSource)
             .AddAsyncDaemon(DaemonMode.HotCold);
         builder.Services.AddSingleton<TenantSessions>();
         builder.Services.AddHostedService<ProjectionRebuilds>();
@@ -83,7 +87,7 @@ public static class MartenEventStore
     /// </summary>
     public static string IsolationSql(params string[] documentTables)
         => string.Concat(EventTables.Select(t => TenantTransaction.IsolateTableSql(t, "text")))
-           + string.Concat(documentTables.Select(t => $"GRANT SELECT, INSERT, UPDATE, DELETE ON {t} TO {TenantTransaction.Role};"))
-           + $"GRANT USAGE ON SEQUENCE mt_events_sequence TO {TenantTransaction.Role};"
+           + string.Concat(documentTables.Select(t => $"GRANT SELECT, INSERT, UPDATE, DELETE ON {t} TO {PostgresRoles.Tenant};"))
+           + $"GRANT USAGE ON SEQUENCE mt_events_sequence TO {PostgresRoles.Tenant};"
            + ProjectionRebuilds.Sql;
 }

@@ -42,6 +42,12 @@ public sealed class ProjectionRebuilds(NpgsqlDataSource db, IProjectionCoordinat
                 {
                     logger.LogWarning("Projection rebuild requests cannot be read ({Message}); retrying.", e.Message);
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A rebuild that fails stays requested; it is tried again after a pause, and the service keeps running.
+                    logger.LogError(e, "A projection rebuild failed; it stays requested.");
+                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -4,9 +4,9 @@ namespace Platform.Postgres;
 
 /// <summary>
 /// Applies a service's numbered migrations once each, in order, under an advisory lock so replicas
-/// starting together do not race. A migration is plain SQL; the applied versions are recorded.
-/// <paramref name="first"/> runs under the same lock before them (a library's own schema, such as Marten's, that the
-/// migrations build on).
+/// starting together do not race. A migration is plain SQL; the applied versions are recorded. Every time, first, the
+/// platform's roles and the worker's grants in this database (<see cref="PostgresRoles"/>), then <paramref name="first"/>
+/// under the same lock (a library's own schema, such as Marten's, that the migrations build on).
 /// </summary>
 public static class SchemaMigrator
 {
@@ -14,6 +14,10 @@ public static class SchemaMigrator
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Execute(connection, "SELECT pg_advisory_xact_lock(7235011)", cancellationToken);
+        await Execute(connection, PostgresRoles.CreateSql + PostgresRoles.WorkerGrantsSql, cancellationToken);
+        await transaction.CommitAsync(cancellationToken); // visible to the connections of first
+        await using var migrating = await connection.BeginTransactionAsync(cancellationToken);
         await Execute(connection, "SELECT pg_advisory_xact_lock(7235011)", cancellationToken);
         if (first is not null)
         {
@@ -30,7 +34,7 @@ public static class SchemaMigrator
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await migrating.CommitAsync(cancellationToken);
     }
 
     private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -8,8 +8,8 @@ namespace Platform.Postgres;
 /// </summary>
 public sealed class TenantTransaction : IAsyncDisposable
 {
-    /// <summary>The role tenant-scoped work runs as; migrations create it and grant it table access.</summary>
-    public const string Role = "platform_tenant";
+    /// <summary>The role tenant-scoped work runs as (<see cref="PostgresRoles.Tenant"/>); migrations grant it table access.</summary>
+    public const string Role = PostgresRoles.Tenant;
 
     /// <summary>The setting the row-level security policies read the tenant from.</summary>
     public const string TenantSetting = "app.tenant_id";
@@ -23,17 +23,6 @@ public sealed class TenantTransaction : IAsyncDisposable
     public NpgsqlConnection Connection { get; }
 
     public NpgsqlTransaction Transaction { get; }
-
-    /// <summary>
-    /// SQL that creates the role (idempotent), for a service's first migration. Roles belong to the whole server, and
-    /// services migrate their databases at the same time: the one that loses the race finds the role made.
-    /// </summary>
-    public const string CreateRoleSql = $"""
-        DO $$ BEGIN
-          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Role}') THEN CREATE ROLE {Role} NOLOGIN; END IF;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-        END $$;
-        """;
 
     /// <summary>SQL that puts a table under tenant isolation: RLS forced, keyed on its tenant_id column (of <paramref name="tenantType"/>).</summary>
     public static string IsolateTableSql(string table, string tenantType = "uuid") => $"""

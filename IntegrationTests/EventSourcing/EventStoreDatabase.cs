@@ -73,7 +73,7 @@ public sealed class EventStoreDatabase : IAsyncDisposable
         var connectionString = new NpgsqlConnectionStringBuilder(await platform.App.CreateScratchDatabaseAsync("postgres", "es_test")) { MaxPoolSize = 100 };
         var dataSource = NpgsqlDataSource.Create(connectionString.ConnectionString);
         var store = Configure(dataSource, legacy: false);
-        await SchemaMigrator.MigrateAsync(dataSource, [TenantTransaction.CreateRoleSql + OutboxSchema.Sql + OutboxSchema.SchedulingSql, MartenEventStore.IsolationSql("mt_doc_counter")],
+        await SchemaMigrator.MigrateAsync(dataSource, [OutboxSchema.Sql + OutboxSchema.SchedulingSql, MartenEventStore.IsolationSql("mt_doc_counter")],
             first: () => MartenEventStore.ApplySchemaAsync(store));
         return new EventStoreDatabase(dataSource, store);
     }

@@ -43,11 +43,18 @@ public class PlatformFixture : IAsyncLifetime
     public async Task<string> ConnectionStringAsync(string resource)
         => await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string.");
 
-    /// <summary>Runs one query against a database of the graph (to check what a request did or did not write).</summary>
+    /// <summary>
+    /// A database of the graph as the server's superuser: what a test uses to see every tenant's rows (a service's own
+    /// login sees none of them without a tenant; see TenantIsolationTests).
+    /// </summary>
+    public async Task<string> AdminConnectionStringAsync(string database)
+        => new Npgsql.NpgsqlConnectionStringBuilder(await ConnectionStringAsync("postgres")) { Database = database }.ConnectionString;
+
+    /// <summary>Runs one query against a database of the graph, as the superuser (to check what a request did or did not write).</summary>
     public async Task<T> QueryScalarAsync<T>(string database, string sql)
     {
         // No pooling: a pooled connection would not survive the Postgres restarts some tests cause.
-        await using var connection = new Npgsql.NpgsqlConnection(await ConnectionStringAsync(database) + ";Pooling=false");
+        await using var connection = new Npgsql.NpgsqlConnection(await AdminConnectionStringAsync(database) + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
@@ -55,7 +62,7 @@ public class PlatformFixture : IAsyncLifetime
 
     public async Task<int> ExecuteAsync(string database, string sql, params object[] parameters)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(await ConnectionStringAsync(database));
+        await using var connection = new Npgsql.NpgsqlConnection(await AdminConnectionStringAsync(database));
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)

@@ -66,4 +66,54 @@ public sealed class TenantIsolationTests(PlatformFixture platform)
         Assert.Equal(0L, await VisibleRowsAsync(otherRegistration.TenantId!.Value));
         Assert.Equal(1L + 2 + 1 + 1 + 1, await VisibleRowsAsync(ownerRegistration.TenantId!.Value));
     }
+
+    [Fact]
+    public async Task No_service_login_is_a_superuser_and_a_login_alone_reads_no_tenants_rows()
+    {
+        foreach (var database in (string[])["authdb", "usersdb", "workspacesdb"])
+        {
+            await using var login = new Npgsql.NpgsqlConnection(await platform.ConnectionStringAsync(database) + ";Pooling=false");
+            await login.OpenAsync();
+            await using var attributes = new Npgsql.NpgsqlCommand("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, current_user = session_user FROM pg_roles WHERE rolname = session_user", login);
+            await using var reader = await attributes.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((false, false, false, false, true), (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4)));
+        }
+
+        var (_, owner, _) = await platform.Gateway.SignUpAsync();
+        var id = await platform.Gateway.CreateWorkspaceAsync(owner.AccessToken);
+        await platform.Gateway.CreateTasksTableAsync(owner.AccessToken, id);
+        var sql = $"""
+            SELECT (SELECT count(*) FROM mt_streams WHERE id = '{id}') + (SELECT count(*) FROM mt_events WHERE stream_id = '{id}') + (SELECT count(*) FROM mt_doc_workspace WHERE id = '{id}')
+                 + (SELECT count(*) FROM workspaces_view WHERE id = '{id}') + (SELECT count(*) FROM workspace_members WHERE workspace_id = '{id}')
+            """;
+        Assert.Equal(1L + 2 + 1 + 1 + 1, await platform.QueryScalarAsync<long>("workspacesdb", sql)); // they are there
+
+        // The workspaces service's own login, with raw SQL and no tenant: nothing. Nor in the users service's tables.
+        // (Marten's policy on its documents reads the setting without a default, so it is set, to no tenant.)
+        await using var workspaces = new Npgsql.NpgsqlConnection(await platform.ConnectionStringAsync("workspacesdb") + ";Pooling=false");
+        await workspaces.OpenAsync();
+        await using (var noTenant = new Npgsql.NpgsqlCommand("SELECT set_config('app.tenant_id', '', false)", workspaces))
+        {
+            await noTenant.ExecuteNonQueryAsync();
+        }
+
+        await using (var count = new Npgsql.NpgsqlCommand(sql, workspaces))
+        {
+            Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        }
+
+        await using var users = new Npgsql.NpgsqlConnection(await platform.ConnectionStringAsync("usersdb") + ";Pooling=false");
+        await users.OpenAsync();
+        await using (var count = new Npgsql.NpgsqlCommand("SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM my_workspaces)", users))
+        {
+            Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        }
+
+        // A login reaches only its own database.
+        var elsewhere = new Npgsql.NpgsqlConnectionStringBuilder(await platform.ConnectionStringAsync("usersdb")) { Database = "workspacesdb", Pooling = false };
+        await using var crossing = new Npgsql.NpgsqlConnection(elsewhere.ConnectionString);
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => crossing.OpenAsync());
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
 }

@@ -11,9 +11,10 @@ public sealed record MyWorkspace(Guid WorkspaceId, string Name, string Role, boo
 
 /// <summary>
 /// "My workspaces": a read model of the workspaces service's membership events, eventually consistent. Kafka keeps
-/// one workspace's events in order (they share a key); the inbox makes redelivery harmless.
+/// one workspace's events in order (they share a key); the inbox makes redelivery harmless. It writes rows of every
+/// tenant, so it runs on the worker data source (<see cref="PostgresRoles.Worker"/>).
 /// </summary>
-internal sealed class MyWorkspacesConsumer(NpgsqlDataSource db, KafkaSettings settings, TimeProvider clock, ILogger<MyWorkspacesConsumer> logger)
+internal sealed class MyWorkspacesConsumer([FromKeyedServices("usersdb")] NpgsqlDataSource db, KafkaSettings settings, TimeProvider clock, ILogger<MyWorkspacesConsumer> logger)
     : InboxConsumer(db, settings, clock, logger)
 {
     protected override string Topic => WorkspaceMembershipEvents.Topic;

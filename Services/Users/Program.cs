@@ -11,7 +11,7 @@ using Platform.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddPlatformDatabase("usersdb");
+builder.AddPlatformDatabase("usersdb", workerRole: PostgresRoles.Worker);
 builder.AddPlatformRedis("cache");
 builder.AddKafkaClient("kafka");
 builder.Services.AddHostedService<MyWorkspacesConsumer>();

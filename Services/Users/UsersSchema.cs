@@ -10,7 +10,7 @@ internal static class UsersSchema
 {
     public static readonly IReadOnlyList<string> Migrations =
     [
-        TenantTransaction.CreateRoleSql + """
+        """
         CREATE TABLE profiles (
           user_id uuid PRIMARY KEY,
           tenant_id uuid NOT NULL,

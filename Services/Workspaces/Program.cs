@@ -19,11 +19,11 @@ using Platform.Workspaces.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddPlatformDatabase("workspacesdb");
+builder.AddPlatformDatabase("workspacesdb", workerRole: PostgresRoles.Worker);
 builder.AddPlatformRedis("cache");
 builder.AddKafkaClient("kafka");
 
-builder.AddPlatformEventStore(WorkspaceStore.Configure);
+builder.AddPlatformEventStore("workspacesdb", WorkspaceStore.Configure);
 builder.AddSagas();
 builder.Services.AddSaga<WorkspaceProvisioningSaga>();
 builder.Services.AddSagaStep<RegistrationWorkspaceStep>();

@@ -15,7 +15,7 @@ internal static class WorkspacesSchema
 {
     public static readonly IReadOnlyList<string> Migrations =
     [
-        TenantTransaction.CreateRoleSql + OutboxSchema.Sql,
+        OutboxSchema.Sql,
         """
         CREATE TABLE workspaces_view (
           id uuid PRIMARY KEY,

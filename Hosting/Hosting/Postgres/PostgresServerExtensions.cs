@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Hosting.Infrastructure;
 using Platform.Hosting.Processes;
+using Platform.Postgres;
 
 namespace Platform.Hosting.Postgres;
 
@@ -66,7 +67,8 @@ public static class PostgresServerExtensions
             case IResourceBuilder<PostgresServerResource> container:
                 return PostgresBuilderExtensions.AddDatabase(container, name);
             case IResourceBuilder<PostgresProcessResource> process:
-                var database = new PostgresProcessDatabase(name, name, process.Resource);
+                var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(process.ApplicationBuilder, $"{name}-password", special: false);
+                var database = new PostgresProcessDatabase(name, name, process.Resource, password);
                 process.Resource.Databases.Add(database);
                 return process.ApplicationBuilder.AddResource(database)
                     .WithReadinessProbe(async (db, cancellationToken) => await ServerProbes.PostgresAsync(await db.ConnectionStringExpression.GetValueAsync(cancellationToken) ?? "", cancellationToken));
@@ -115,14 +117,36 @@ public static class PostgresServerExtensions
         var notifications = services.GetRequiredService<ResourceNotificationService>();
         await using var connection = new NpgsqlConnection(await server.ConnectionStringExpression.GetValueAsync(cancellationToken) + ";Database=postgres;Pooling=false");
         await connection.OpenAsync(cancellationToken);
+        await using (var roles = new NpgsqlCommand(PostgresRoles.CreateSql, connection))
+        {
+            await roles.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         foreach (var database in server.Databases)
         {
+            // Identifiers and DDL cannot take parameters: the name is quoted with embedded quotes doubled, and the
+            // generated password has no special characters.
+            var name = $"\"{database.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+            var password = await database.Password.GetValueAsync(cancellationToken);
+            await using (var login = new NpgsqlCommand(
+                $"""
+                DO $$ BEGIN
+                  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{database.UserName}') THEN CREATE ROLE {name} LOGIN; END IF;
+                END $$;
+                ALTER ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}';
+                GRANT {PostgresRoles.Tenant}, {PostgresRoles.Worker} TO {name};
+                """, connection))
+            {
+                await login.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database.DatabaseName } } };
             if (await exists.ExecuteScalarAsync(cancellationToken) is null)
             {
-                // Identifiers cannot be parameters; the name is quoted with embedded quotes doubled.
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {name} OWNER {name}", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken);
+                await using var connect = new NpgsqlCommand($"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC", connection);
+                await connect.ExecuteNonQueryAsync(cancellationToken);
             }
 
             // Aspire moves a container's children along with it; an executable's children are ours to move.
