@@ -24,7 +24,8 @@ public static class Sql
     {
         foreach (var parameter in parameters)
         {
-            collection.Add(new NpgsqlParameter { Value = parameter });
+            // A null that slipped past the types (a message body without a field) is SQL NULL, for the table's constraints to judge.
+            collection.Add(new NpgsqlParameter { Value = (object?)parameter ?? DBNull.Value });
         }
     }
 }

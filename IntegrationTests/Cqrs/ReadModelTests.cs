@@ -135,6 +135,42 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         Assert.All(workspaces, id => Assert.Equal("editor", mine.EnumerateArray().Single(w => w.GetProperty("workspaceId").GetGuid() == id).GetProperty("role").GetString()));
     }
 
+    /// <summary>
+    /// Messages that can never apply (an unreadable body, one that breaks a constraint) are parked with their reason, and
+    /// the next message of the same key (the same partition) still arrives: a poison message does not block.
+    /// </summary>
+    [Fact]
+    public async Task A_message_that_can_never_apply_is_parked_with_its_reason_and_its_partition_moves_on()
+    {
+        var (_, tokens, registration) = await Gateway.SignUpAsync();
+        var workspaceId = Guid.NewGuid();
+        var userId = registration.UserId!.Value;
+        var tenantId = registration.TenantId!.Value;
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.ConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
+        async Task SendAsync(Guid messageId, byte[] body)
+        {
+            var headers = new Headers { { MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId.ToString()) }, { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(WorkspaceMembershipEvents.MemberJoinedType) } };
+            await producer.ProduceAsync(WorkspaceMembershipEvents.Topic, new Message<string, byte[]> { Key = workspaceId.ToString(), Value = body, Headers = headers });
+        }
+
+        var unreadable = Guid.NewGuid();
+        var violating = Guid.NewGuid();
+        await SendAsync(unreadable, "{ not json"u8.ToArray());
+        await SendAsync(violating, JsonSerializer.SerializeToUtf8Bytes(new { workspaceId, tenantId, version = 1, userId, role = "owner", workspaceName = (string?)null }, JsonSerializerOptions.Web));
+        await SendAsync(Guid.NewGuid(), JsonSerializer.SerializeToUtf8Bytes(new MemberJoined(workspaceId, tenantId, 2, userId, "owner", "After the poison"), JsonSerializerOptions.Web));
+
+        await Eventually.ReturnsAsync(
+            () => Gateway.JsonAsync("/api/users/me/workspaces", tokens.AccessToken),
+            list => list.EnumerateArray().Any(w => w.GetProperty("workspaceId").GetGuid() == workspaceId && w.GetProperty("name").GetString() == "After the poison"),
+            TimeSpan.FromSeconds(20), "the message after the two poison ones is applied");
+        var reasons = await platform.QueryScalarAsync<string>("usersdb",
+            $"SELECT string_agg(reason, ' | ' ORDER BY id) FROM inbox_dead_letters WHERE message_id IN ('{unreadable}', '{violating}')");
+        output.WriteLine(reasons);
+        Assert.Contains("JsonException", reasons, StringComparison.Ordinal);
+        Assert.Contains("23502", reasons, StringComparison.Ordinal); // not-null violation
+        Assert.Equal(2L, await platform.QueryScalarAsync<long>("usersdb", $"SELECT count(*) FROM inbox_messages WHERE message_id IN ('{unreadable}', '{violating}')"));
+    }
+
     /// <summary>A message redelivered after a later one must not undo it: the inbox turns the duplicate into a no-op.</summary>
     [Fact]
     public async Task A_redelivered_message_has_no_second_effect()

@@ -31,5 +31,6 @@ internal static class UsersSchema
         CREATE INDEX my_workspaces_workspace ON my_workspaces (workspace_id);
         """ + TenantTransaction.IsolateTableSql("my_workspaces"),
         Inbox.DuplicatesSql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        Inbox.DeadLettersSql,
     ];
 }

@@ -19,6 +19,22 @@ public static class Inbox
           PRIMARY KEY (consumer, message_id));
         """;
 
+    /// <summary>Messages a consumer could never apply (see InboxConsumer), with the reason, for an operator to look at.</summary>
+    public const string DeadLettersSql = """
+        CREATE TABLE inbox_dead_letters (
+          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          consumer text NOT NULL,
+          message_id uuid,
+          topic text NOT NULL,
+          partition int NOT NULL,
+          "offset" bigint NOT NULL,
+          key text,
+          type text NOT NULL,
+          payload bytea,
+          reason text NOT NULL,
+          failed_at timestamptz NOT NULL DEFAULT now());
+        """;
+
     /// <summary>For an inbox created before duplicates were counted.</summary>
     public const string DuplicatesSql = "ALTER TABLE inbox_messages ADD COLUMN IF NOT EXISTS duplicates int NOT NULL DEFAULT 0;";
 
@@ -27,6 +43,19 @@ public static class Inbox
     {
         await using var insert = Postgres.Sql.Command(connection, transaction, "INSERT INTO inbox_messages (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", consumer, messageId);
         return await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Parks a message as a dead letter and, when it has an id, records it as handled (a redelivery is a no-op).</summary>
+    public static async Task ParkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string consumer, Guid? messageId, string topic, Kafka.ConsumedMessage message, string reason, CancellationToken cancellationToken)
+    {
+        await using var park = Postgres.Sql.Command(connection, transaction,
+            "INSERT INTO inbox_dead_letters (consumer, message_id, topic, partition, \"offset\", key, type, payload, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            consumer, (object?)messageId ?? DBNull.Value, topic, message.Partition, message.Offset, (object?)message.Key ?? DBNull.Value, message.Type, message.Body, reason);
+        await park.ExecuteNonQueryAsync(cancellationToken);
+        if (messageId is { } id)
+        {
+            await TryRecordAsync(connection, transaction, consumer, id, cancellationToken);
+        }
     }
 
     /// <summary>Counts a duplicate the consumer absorbed (in its own statement: the consumer's transaction did nothing).</summary>

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.ServiceDefaults.Resilience;
 using Platform.ServiceDefaults.Correlation;
 
 namespace Platform.Messaging.Kafka;
@@ -17,7 +18,10 @@ public sealed record ConsumedMessage(Guid MessageId, string Type, string Key, by
 /// <summary>
 /// Consumes one topic in a consumer group and applies each message in a Postgres transaction together with its inbox
 /// record, then stores the offset: at-least-once delivery, exactly-once effect. Partitions are processed in order, so
-/// per-key (per-aggregate) order holds; a database outage stalls the partition and retries rather than skipping.
+/// per-key (per-aggregate) order holds. A transient failure (a database outage) stalls the partition and retries with
+/// the platform's backoff rather than skipping; a permanent one (an unreadable body, a constraint violation, a message
+/// without an id, any error that is not transient) parks the message in inbox_dead_letters with the reason, records
+/// its id so a redelivery does nothing, and moves on: a poison message never blocks its partition.
 /// </summary>
 public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings, TimeProvider clock, ILogger logger) : BackgroundService
 {
@@ -84,14 +88,15 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
     private async Task HandleAsync(ConsumeResult<string, byte[]> result, CancellationToken stoppingToken)
     {
         var headers = result.Message.Headers;
-        if (!Guid.TryParse(headers.Get(MessageHeaders.MessageId), out var messageId))
+        Guid? id = Guid.TryParse(headers.Get(MessageHeaders.MessageId), out var parsed) ? parsed : null;
+        var message = new ConsumedMessage(id ?? Guid.Empty, headers.Get(MessageHeaders.MessageType) ?? "", result.Message.Key, result.Message.Value,
+            headers.Get(MessageHeaders.CorrelationId), result.Partition.Value, result.Offset.Value);
+        if (id is null)
         {
-            logger.LogError("Skipping a message without a message id on {Topic} [{Partition}] @{Offset}.", Topic, result.Partition.Value, result.Offset.Value);
+            await ParkAsync(message, null, "The message has no message id.", stoppingToken);
             return;
         }
 
-        var message = new ConsumedMessage(messageId, headers.Get(MessageHeaders.MessageType) ?? "", result.Message.Key, result.Message.Value,
-            headers.Get(MessageHeaders.CorrelationId), result.Partition.Value, result.Offset.Value);
         using var activity = MessagingTelemetry.Start($"{Topic} process", ActivityKind.Consumer, headers.Get(MessageHeaders.TraceParent));
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.consumer.group.name", Name);
@@ -102,7 +107,7 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
                 await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
-                if (await Inbox.Inbox.TryRecordAsync(connection, transaction, Name, messageId, stoppingToken))
+                if (await Inbox.Inbox.TryRecordAsync(connection, transaction, Name, message.MessageId, stoppingToken))
                 {
                     await ApplyAsync(connection, transaction, message, stoppingToken);
                     await transaction.CommitAsync(stoppingToken);
@@ -111,21 +116,45 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
                 else
                 {
                     await transaction.RollbackAsync(stoppingToken);
-                    await Inbox.Inbox.CountDuplicateAsync(db, Name, messageId, stoppingToken);
+                    await Inbox.Inbox.CountDuplicateAsync(db, Name, message.MessageId, stoppingToken);
                 }
 
                 return;
             }
-            catch (JsonException e)
-            {
-                logger.LogError("Skipping unreadable {Type} message {MessageId}: {Reason}", message.Type, messageId, e.Message);
-                return;
-            }
-            catch (Exception e) when ((e is NpgsqlException or TimeoutException) && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && ResilienceRules.IsTransient(e))
             {
                 // The effect did not commit: retry the same message (the partition waits; nothing is skipped).
-                logger.LogWarning("Consumer {Name} could not apply {MessageId} (attempt {Attempt}): {Reason}", Name, messageId, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * attempt)), clock, stoppingToken);
+                logger.LogWarning("Consumer {Name} could not apply {MessageId} (attempt {Attempt}): {Reason}", Name, message.MessageId, attempt, e.Message);
+                await Task.Delay(ResilienceRules.Backoff(attempt, ResilienceRules.RedeliveryCeiling), clock, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                await ParkAsync(message, message.MessageId, $"{e.GetType().Name}: {e.Message}", stoppingToken);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Parks a message that can never apply, with its id in the inbox (a redelivery does nothing), retrying transient failures.</summary>
+    private async Task ParkAsync(ConsumedMessage message, Guid? messageId, string reason, CancellationToken stoppingToken)
+    {
+        logger.LogError("Consumer {Name} parks {Type} message {MessageId} ({Topic} [{Partition}] @{Offset}) as a dead letter: {Reason}",
+            Name, message.Type, messageId, Topic, message.Partition, message.Offset, reason);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                await using var transaction = await connection.BeginTransactionAsync(stoppingToken);
+                await Inbox.Inbox.ParkAsync(connection, transaction, Name, messageId, Topic, message, reason, stoppingToken);
+                await transaction.CommitAsync(stoppingToken);
+                MessagingTelemetry.InboxDeadLettered.Add(1);
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && ResilienceRules.IsTransient(e))
+            {
+                logger.LogWarning("Consumer {Name} could not park {MessageId} (attempt {Attempt}): {Reason}", Name, messageId, attempt, e.Message);
+                await Task.Delay(ResilienceRules.Backoff(attempt, ResilienceRules.RedeliveryCeiling), clock, stoppingToken);
             }
         }
     }
