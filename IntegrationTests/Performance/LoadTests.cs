@@ -68,7 +68,7 @@ public sealed class LoadTests(PlatformFixture platform, ITestOutputHelper output
 
         // Baseline: the same number of single-row commits straight into the same Postgres, at the same concurrency.
         await platform.ExecuteAsync("workspacesdb", "CREATE TABLE IF NOT EXISTS load_baseline (id uuid PRIMARY KEY, body jsonb NOT NULL)");
-        await using var source = Npgsql.NpgsqlDataSource.Create(await platform.ConnectionStringAsync("workspacesdb"));
+        await using var source = Npgsql.NpgsqlDataSource.Create(await platform.AdminConnectionStringAsync("workspacesdb"));
         var raw = await Load.RunAsync(Clients, perClient, async (_, i) =>
         {
             await using var command = source.CreateCommand("INSERT INTO load_baseline (id, body) VALUES ($1, $2::jsonb)");
