@@ -62,4 +62,27 @@ internal static class ServerProbes
             return false;
         }
     }
+
+    /// <summary>Polls <paramref name="url"/> until it answers 2xx (every 100 ms; the caller's token is the deadline).</summary>
+    public static async Task WaitForHttpAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { Timeout = Timeout };
+        while (true)
+        {
+            try
+            {
+                using var response = await client.GetAsync(url, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
 }

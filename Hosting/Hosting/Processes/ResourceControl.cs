@@ -1,3 +1,4 @@
+using Platform.Hosting.Infrastructure;
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -20,14 +21,16 @@ public sealed class ResourceControl(DistributedApplication app)
     /// <summary>Launches a stopped, exited or killed resource again and waits until it is healthy.</summary>
     public async Task StartAsync(string name, CancellationToken cancellationToken = default)
     {
+        var issued = DateTime.UtcNow;
         await RunAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
-        await WaitForHealthyAsync(name, cancellationToken);
+        await WaitForHealthyAsync(name, issued, cancellationToken);
     }
 
     public async Task RestartAsync(string name, CancellationToken cancellationToken = default)
     {
+        var issued = DateTime.UtcNow;
         await RunAsync(name, KnownResourceCommands.RestartCommand, cancellationToken);
-        await WaitForHealthyAsync(name, cancellationToken);
+        await WaitForHealthyAsync(name, issued, cancellationToken);
     }
 
     /// <summary>SIGKILL to the process tree of each replica; returns once Aspire sees them gone.</summary>
@@ -124,16 +127,29 @@ public sealed class ResourceControl(DistributedApplication app)
     }
 
     /// <summary>Waits until every replica <paramref name="name"/> addresses is running and healthy.</summary>
-    public async Task WaitForHealthyAsync(string name, CancellationToken cancellationToken = default)
+    public Task WaitForHealthyAsync(string name, CancellationToken cancellationToken = default) => WaitForHealthyAsync(name, DateTime.MinValue, cancellationToken);
+
+    /// <summary>
+    /// Waits until every replica is running and healthy, started after <paramref name="since"/>. For a project replica
+    /// that is not enough: Aspire checks a project's health through the shared endpoint DCP's proxy spreads over the
+    /// replicas, so a sibling's answer can report a replica healthy that is still starting; each replica's own address
+    /// must answer /alive too.
+    /// </summary>
+    public async Task WaitForHealthyAsync(string name, DateTime since, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(1));
         foreach (var replica in await ReplicasAsync(name))
         {
-            await app.ResourceNotifications.WaitForResourceAsync(
+            var healthy = await app.ResourceNotifications.WaitForResourceAsync(
                 ResourceName(name),
-                e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+                e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                     && e.Snapshot.StartTimeStamp >= since,
                 timeout.Token);
+            if (healthy.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+            {
+                await ServerProbes.WaitForHttpAsync(new Uri(new Uri(urls.Split(';')[0]), "/alive"), timeout.Token);
+            }
         }
     }
 
