@@ -21,16 +21,14 @@ public sealed class ResourceControl(DistributedApplication app)
     /// <summary>Launches a stopped, exited or killed resource again and waits until it is healthy.</summary>
     public async Task StartAsync(string name, CancellationToken cancellationToken = default)
     {
-        var issued = DateTime.UtcNow;
         await RunAsync(name, KnownResourceCommands.StartCommand, cancellationToken);
-        await WaitForHealthyAsync(name, issued, cancellationToken);
+        await WaitForHealthyAsync(name, cancellationToken);
     }
 
     public async Task RestartAsync(string name, CancellationToken cancellationToken = default)
     {
-        var issued = DateTime.UtcNow;
         await RunAsync(name, KnownResourceCommands.RestartCommand, cancellationToken);
-        await WaitForHealthyAsync(name, issued, cancellationToken);
+        await WaitForHealthyAsync(name, cancellationToken);
     }
 
     /// <summary>SIGKILL to the process tree of each replica; returns once Aspire sees them gone.</summary>
@@ -126,16 +124,13 @@ public sealed class ResourceControl(DistributedApplication app)
         return new Uri(urls.Split(';')[0]);
     }
 
-    /// <summary>Waits until every replica <paramref name="name"/> addresses is running and healthy.</summary>
-    public Task WaitForHealthyAsync(string name, CancellationToken cancellationToken = default) => WaitForHealthyAsync(name, DateTime.MinValue, cancellationToken);
-
     /// <summary>
-    /// Waits until every replica is running and healthy, started after <paramref name="since"/>. For a project replica
-    /// that is not enough: Aspire checks a project's health through the shared endpoint DCP's proxy spreads over the
-    /// replicas, so a sibling's answer can report a replica healthy that is still starting; each replica's own address
-    /// must answer /alive too.
+    /// Waits until every replica <paramref name="name"/> addresses is running and healthy. For a project replica that is
+    /// not enough: Aspire checks a project's health through the shared endpoint DCP's proxy spreads over the replicas, so
+    /// a sibling's answer can report a replica healthy that is still starting; each replica's own address must answer
+    /// /alive too.
     /// </summary>
-    public async Task WaitForHealthyAsync(string name, DateTime since, CancellationToken cancellationToken = default)
+    public async Task WaitForHealthyAsync(string name, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(1));
@@ -143,8 +138,7 @@ public sealed class ResourceControl(DistributedApplication app)
         {
             var healthy = await app.ResourceNotifications.WaitForResourceAsync(
                 ResourceName(name),
-                e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
-                     && e.Snapshot.StartTimeStamp >= since,
+                e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
                 timeout.Token);
             if (healthy.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls)
             {
