@@ -146,12 +146,8 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         var workspaceId = Guid.NewGuid();
         var userId = registration.UserId!.Value;
         var tenantId = registration.TenantId!.Value;
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.ConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
-        async Task SendAsync(Guid messageId, byte[] body)
-        {
-            var headers = new Headers { { MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId.ToString()) }, { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(WorkspaceMembershipEvents.MemberJoinedType) } };
-            await producer.ProduceAsync(WorkspaceMembershipEvents.Topic, new Message<string, byte[]> { Key = workspaceId.ToString(), Value = body, Headers = headers });
-        }
+        using var producer = await MembershipProducerAsync();
+        Task SendAsync(Guid messageId, byte[] body) => ProduceAsync(producer, workspaceId, messageId, WorkspaceMembershipEvents.MemberJoinedType, body);
 
         var unreadable = Guid.NewGuid();
         var violating = Guid.NewGuid();
@@ -180,12 +176,8 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
         var userId = registration.UserId!.Value;
         var tenantId = registration.TenantId!.Value;
         var joined = Guid.NewGuid();
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.ConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
-        async Task SendAsync(Guid messageId, string type, object body)
-        {
-            var headers = new Headers { { MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId.ToString()) }, { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(type) } };
-            await producer.ProduceAsync(WorkspaceMembershipEvents.Topic, new Message<string, byte[]> { Key = workspaceId.ToString(), Value = JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web), Headers = headers });
-        }
+        using var producer = await MembershipProducerAsync();
+        Task SendAsync(Guid messageId, string type, object body) => ProduceAsync(producer, workspaceId, messageId, type, JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web));
 
         await SendAsync(joined, WorkspaceMembershipEvents.MemberJoinedType, new MemberJoined(workspaceId, tenantId, 1, userId, "owner", "Dup"));
         await SendAsync(Guid.NewGuid(), WorkspaceMembershipEvents.MemberRoleChangedType, new MemberRoleChanged(workspaceId, tenantId, 2, userId, "viewer"));
@@ -199,6 +191,16 @@ public sealed class ReadModelTests(PlatformFixture platform, ITestOutputHelper o
             TimeSpan.FromSeconds(20), "the rename after the duplicate is applied");
         Assert.Equal("viewer", mine.EnumerateArray().Single(w => w.GetProperty("workspaceId").GetGuid() == workspaceId).GetProperty("role").GetString());
         Assert.Equal(1L, await platform.QueryScalarAsync<long>("usersdb", $"SELECT count(*) FROM inbox_messages WHERE message_id = '{joined}'"));
+    }
+
+    private async Task<IProducer<string, byte[]>> MembershipProducerAsync()
+        => new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = await platform.ConnectionStringAsync("kafka"), EnableIdempotence = true }).Build();
+
+    /// <summary>A message on the membership topic as the workspaces service publishes it: keyed by workspace, with its id and type headers.</summary>
+    private static async Task ProduceAsync(IProducer<string, byte[]> producer, Guid workspaceId, Guid messageId, string type, byte[] body)
+    {
+        var headers = new Headers { { MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId.ToString()) }, { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(type) } };
+        await producer.ProduceAsync(WorkspaceMembershipEvents.Topic, new Message<string, byte[]> { Key = workspaceId.ToString(), Value = body, Headers = headers });
     }
 
     private Task<bool> CaughtUpAsync() => Eventually.ReturnsAsync(

@@ -85,5 +85,5 @@ internal sealed class WorkspaceStream
 
     /// <summary>Whether a save failed because another writer got there first (or the new stream's id exists).</summary>
     public static bool IsConflict(Exception e)
-        => e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException;
+        => e is ConcurrencyException or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException; // a lost append race is a ConcurrencyException subclass
 }
