@@ -8,16 +8,15 @@ using Platform.Hosting.RabbitMQ;
 using Platform.Hosting.Redis;
 
 var builder = DistributedApplication.CreateBuilder(args);
+var systems = builder.Configuration.Systems(); // --Systems=platform,commerce starts only those (and what they need); all by default
 
 // Containers where a runtime exists (and in the manifest); the same servers as local processes where none does.
 var postgres = builder.AddPostgresServer("postgres");
 var authDb = postgres.AddDatabase("authdb");
-var usersDb = postgres.AddDatabase("usersdb");
-var workspacesDb = postgres.AddDatabase("workspacesdb");
 var cache = builder.AddRedisServer("cache");
 var messaging = builder.AddRabbitMQServer("messaging");
-var kafka = builder.AddKafkaServer("kafka").WithTopic("workspace-events", partitions: 6);
 
+// Every system signs its users in through auth, and is reached through the gateway.
 var auth = builder.AddProject<Projects.Auth>("auth")
     .WithHttpEndpoint()
     .WithReference(authDb).WaitFor(authDb)
@@ -26,54 +25,69 @@ var auth = builder.AddProject<Projects.Auth>("auth")
     .WithSettings(builder.Configuration, "Sagas")
     .WithHttpHealthCheck("/health");
 
-var users = builder.AddProject<Projects.Users>("users")
-    .WithHttpEndpoint()
-    .WithReplicas(2)
-    .WithReference(usersDb).WaitFor(usersDb)
-    .WithReference(cache).WaitFor(cache)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithReference(kafka).WaitFor(kafka)
-    .WithReference(auth)
-    .WithSettings(builder.Configuration, "Sagas")
-    .WithHttpHealthCheck("/health");
-
-var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
-    .WithHttpEndpoint()
-    .WithReplicas(2)
-    .WithReference(workspacesDb).WaitFor(workspacesDb)
-    .WithReference(cache).WaitFor(cache)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithReference(kafka).WaitFor(kafka)
-    .WithReference(auth)
-    .WithSettings(builder.Configuration, "Sagas")
-    .WithHttpHealthCheck("/health");
-
-builder.AddProject<Projects.Gateway>("gateway")
+var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpEndpoint(port: builder.Configuration.GetValue("GatewayPort", 8080))
-    .WithReference(auth).WithReference(users).WithReference(workspaces)
+    .WithReference(auth)
     .WithReference(cache).WaitFor(cache)
     .WithSettings(builder.Configuration, "RateLimiting")
     .WithHttpHealthCheck("/health");
+
+if (systems.Contains("platform")) // seed 001: users, workspaces with tables and records
+{
+    var usersDb = postgres.AddDatabase("usersdb");
+    var workspacesDb = postgres.AddDatabase("workspacesdb");
+    var kafka = builder.AddKafkaServer("kafka").WithTopic("workspace-events", partitions: 6);
+
+    var users = builder.AddProject<Projects.Users>("users")
+        .WithHttpEndpoint()
+        .WithReplicas(2)
+        .WithReference(usersDb).WaitFor(usersDb)
+        .WithReference(cache).WaitFor(cache)
+        .WithReference(messaging).WaitFor(messaging)
+        .WithReference(kafka).WaitFor(kafka)
+        .WithReference(auth)
+        .WithSettings(builder.Configuration, "Sagas")
+        .WithHttpHealthCheck("/health");
+
+    var workspaces = builder.AddProject<Projects.Workspaces>("workspaces")
+        .WithHttpEndpoint()
+        .WithReplicas(2)
+        .WithReference(workspacesDb).WaitFor(workspacesDb)
+        .WithReference(cache).WaitFor(cache)
+        .WithReference(messaging).WaitFor(messaging)
+        .WithReference(kafka).WaitFor(kafka)
+        .WithReference(auth)
+        .WithSettings(builder.Configuration, "Sagas")
+        .WithHttpHealthCheck("/health");
+
+    gateway.WithReference(users).WithReference(workspaces);
+}
+
+if (systems.Contains("commerce")) // seed 002: products fanned out to inventory and pricing
+{
+    var inventory = builder.AddProject<Projects.Inventory>("inventory")
+        .WithHttpEndpoint()
+        .WithReplicas(2)
+        .WithDatabase(postgres, "inventorydb")
+        .WithHttpHealthCheck("/health");
+
+    var pricing = builder.AddProject<Projects.Pricing>("pricing")
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "pricingdb")
+        .WithHttpHealthCheck("/health");
+
+    var catalog = builder.AddProject<Projects.Catalog>("catalog")
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "catalogdb")
+        .WithReference(inventory).WithReference(pricing)
+        .WithSettings(builder.Configuration, "Commerce")
+        .WithHttpHealthCheck("/health");
+
+    gateway.WithReference(catalog);
+}
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot
 builder.CheckHealthPromptly(); // re-check an unhealthy resource every 100 ms, not after Aspire's 1–5 s back-off
 builder.AddFaultInjection(); // kill, pause and resume on every resource; with --EdgeProxies=true a fault proxy on every edge
 builder.AnnounceWhenReady();
 builder.Build().Run();
-
-internal static class SettingsPassThrough
-{
-    /// <summary>
-    /// Passes the AppHost's settings of one section on to a service: <c>Sagas:*</c> (step timeout, test-only fault
-    /// injection), <c>RateLimiting:*</c> (the gateway's limits, raised by the gateway benchmark).
-    /// </summary>
-    public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration, string section)
-    {
-        foreach (var setting in configuration.GetSection(section).GetChildren().Where(s => s.Value is not null))
-        {
-            project.WithEnvironment($"{section}__{setting.Key}", setting.Value!);
-        }
-
-        return project;
-    }
-}

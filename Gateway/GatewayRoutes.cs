@@ -21,13 +21,17 @@ internal static class GatewayRoutes
         ("jwks", "/.well-known/jwks.json", "auth", false),
         ("users", "/api/users/{**rest}", "users", true),
         ("workspaces", "/api/workspaces/{**rest}", "workspaces", true),
+        ("products", "/api/v1/products/{**rest}", "catalog", false),
     ];
 
-    public static IEnumerable<string> Clusters => Routes.Select(r => r.Cluster).Distinct();
+    /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>
+    public static IEnumerable<string> Clusters(IConfiguration configuration)
+        => Routes.Select(r => r.Cluster).Distinct().Where(c => configuration.GetSection($"services:{c}").Exists());
 
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration configuration, TimeSpan activeHealthInterval, TimeSpan routeBudget)
     {
-        var routes = Routes.Select(r => new RouteConfig
+        var present = Clusters(configuration).ToHashSet();
+        var routes = Routes.Where(r => present.Contains(r.Cluster)).Select(r => new RouteConfig
         {
             RouteId = r.Id,
             ClusterId = r.Cluster,
@@ -36,7 +40,7 @@ internal static class GatewayRoutes
             RateLimiterPolicy = RateLimitPolicy,
         }).ToList();
 
-        var clusters = Clusters.Select(name => (name, replicas: configuration.GetSection($"services:{name}:http").GetChildren().Count())).Select(c => new ClusterConfig
+        var clusters = present.Select(name => (name, replicas: configuration.GetSection($"services:{name}:http").GetChildren().Count())).Select(c => new ClusterConfig
         {
             ClusterId = c.name,
             LoadBalancingPolicy = "PowerOfTwoChoices",

@@ -5,14 +5,14 @@ using Microsoft.Extensions.ServiceDiscovery;
 namespace Platform.Gateway;
 
 /// <summary>The gateway is ready when every routed service has at least one replica (as service discovery lists them) whose /health answers.</summary>
-internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver discovery, IHttpClientFactory clients) : IHealthCheck
+internal sealed class UpstreamsHealthCheck(ServiceEndpointResolver discovery, IHttpClientFactory clients, IConfiguration configuration) : IHealthCheck
 {
     public const string ClientName = "upstream-health";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var client = clients.CreateClient(ClientName);
-        var results = await Task.WhenAll(GatewayRoutes.Clusters.Select(async cluster =>
+        var results = await Task.WhenAll(GatewayRoutes.Clusters(configuration).Select(async cluster =>
         {
             var replicas = await discovery.GetEndpointsAsync($"http://{cluster}", cancellationToken);
             foreach (var address in replicas.Endpoints.Select(e => AddressOf(e.EndPoint)).OfType<Uri>())

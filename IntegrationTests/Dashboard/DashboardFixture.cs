@@ -28,7 +28,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             throw new InvalidOperationException($"The browser tests drive Debian's chromium, and {Chromium} is missing: sudo apt-get install -y chromium (./platform test installs it when run as root).");
         }
 
-        _appHost = await AppHostProcess.StartAsync(["--EdgeProxies=true"], TimeSpan.FromMinutes(3));
+        _appHost = await AppHostProcess.StartAsync(["--EdgeProxies=true", "--Systems=platform"], TimeSpan.FromMinutes(3));
         Gateway = new HttpClient { BaseAddress = _appHost.GatewayUrl };
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });

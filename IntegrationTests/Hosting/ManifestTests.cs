@@ -42,7 +42,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.False(string.IsNullOrEmpty(resources.GetProperty(server).GetProperty("connectionString").GetString()), $"{server} has a connection string");
         }
 
-        foreach (var database in new[] { "authdb", "usersdb", "workspacesdb" })
+        foreach (var database in new[] { "authdb", "usersdb", "workspacesdb", "catalogdb", "inventorydb", "pricingdb" })
         {
             Assert.Contains("{postgres.connectionString}", resources.GetProperty(database).GetProperty("connectionString").GetString(), StringComparison.Ordinal);
         }
@@ -52,7 +52,10 @@ public sealed class ManifestTests(ITestOutputHelper output)
             ["auth"] = ["ConnectionStrings__authdb", "ConnectionStrings__cache", "ConnectionStrings__messaging"],
             ["users"] = ["ConnectionStrings__usersdb", "ConnectionStrings__cache", "ConnectionStrings__messaging", "ConnectionStrings__kafka", "services__auth__http__0"],
             ["workspaces"] = ["ConnectionStrings__workspacesdb", "ConnectionStrings__cache", "ConnectionStrings__messaging", "ConnectionStrings__kafka", "services__auth__http__0"],
-            ["gateway"] = ["ConnectionStrings__cache", "services__auth__http__0", "services__users__http__0", "services__workspaces__http__0"],
+            ["inventory"] = ["ConnectionStrings__inventorydb"],
+            ["pricing"] = ["ConnectionStrings__pricingdb"],
+            ["catalog"] = ["ConnectionStrings__catalogdb", "services__inventory__http__0", "services__pricing__http__0"],
+            ["gateway"] = ["ConnectionStrings__cache", "services__auth__http__0", "services__users__http__0", "services__workspaces__http__0", "services__catalog__http__0"],
         };
         foreach (var (service, variables) in references)
         {

@@ -18,10 +18,11 @@ public class PlatformFixture : IAsyncLifetime
     public HttpClient Gateway { get; private set; } = null!;
 
     /// <summary>
-    /// Arguments for the AppHost (a derived fixture adds its own): saga steps may act out injected faults (test only),
-    /// and a silent step is given up on after 15 s.
+    /// Arguments for the AppHost (a derived fixture adds its own): the workspace platform's system only (seed 001; other
+    /// systems boot in their own fixtures), saga steps may act out injected faults (test only), and a silent step is
+    /// given up on after 15 s.
     /// </summary>
-    protected virtual string[] Arguments => ["--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:15"];
+    protected virtual string[] Arguments => ["--Systems=platform", "--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:15"];
 
     public virtual async ValueTask InitializeAsync()
     {

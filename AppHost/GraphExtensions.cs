@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Platform.Hosting.Postgres;
+
+/// <summary>The AppHost's few shorthands, so Program.cs reads as the graph and nothing else.</summary>
+internal static class GraphExtensions
+{
+    private static readonly string[] AllSystems = ["platform", "commerce"];
+
+    /// <summary>
+    /// The systems to start (<c>--Systems=commerce</c>, comma-separated; every system when unset). Auth, the gateway and
+    /// the servers they need always start: every system signs in through them.
+    /// </summary>
+    public static IReadOnlySet<string> Systems(this IConfiguration configuration)
+    {
+        var wanted = configuration["Systems"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? AllSystems;
+        var unknown = wanted.Except(AllSystems, StringComparer.OrdinalIgnoreCase).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"Unknown system(s) {string.Join(", ", unknown)} in --Systems; the systems are {string.Join(", ", AllSystems)}.");
+        }
+
+        return wanted.ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A database of its own on the server, referenced by the service, which waits for it.</summary>
+    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> project, IResourceBuilder<IResourceWithConnectionString> server, string name)
+    {
+        var database = server.AddDatabase(name);
+        return project.WithReference(database).WaitFor(database);
+    }
+
+    /// <summary>
+    /// Passes the AppHost's settings of one section on to a service: <c>Sagas:*</c> (step timeout, test-only fault
+    /// injection), <c>RateLimiting:*</c> (the gateway's limits, raised by the gateway benchmark), <c>Commerce:*</c> (the
+    /// catalog's downstream budget).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration, string section)
+    {
+        foreach (var setting in configuration.GetSection(section).GetChildren().Where(s => s.Value is not null))
+        {
+            project.WithEnvironment($"{section}__{setting.Key}", setting.Value!);
+        }
+
+        return project;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using Platform.Commerce.Contracts;
+
+namespace Platform.Catalog;
+
+/// <summary>The inventory service, through service discovery (http://inventory) and the platform's resilience handler.</summary>
+internal sealed class InventoryClient(HttpClient http)
+{
+    public async Task<StockLevel> GetAsync(string productId, CancellationToken cancellationToken)
+        => (await http.GetFromJsonAsync<StockLevel>($"/stock/{Uri.EscapeDataString(productId)}", cancellationToken))!;
+
+    public async Task<IReadOnlyList<StockLevel>> QueryAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("/stock/query", new ProductIds(ids), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<List<StockLevel>>(cancellationToken))!;
+    }
+}
+
+/// <summary>The pricing service, through service discovery (http://pricing) and the platform's resilience handler.</summary>
+internal sealed class PricingClient(HttpClient http)
+{
+    /// <summary>The product's price, or null when pricing has none for it.</summary>
+    public async Task<Price?> GetAsync(string productId, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"/prices/{Uri.EscapeDataString(productId)}", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<Price>(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Price>> QueryAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("/prices/query", new ProductIds(ids), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<List<Price>>(cancellationToken))!;
+    }
+}

@@ -1,0 +1,20 @@
+using Npgsql;
+using Platform.Catalog;
+using Platform.Postgres;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Clients;
+using Platform.ServiceDefaults.Health;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddPlatformDatabase("catalogdb");
+builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory"));
+builder.Services.AddHttpClient<PricingClient>(http => http.BaseAddress = new Uri("http://pricing"));
+builder.Services.AddSingleton<PartBudget>();
+
+var app = builder.Build();
+await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), CatalogSchema.Migrations);
+
+app.MapDefaultEndpoints();
+app.MapProductEndpoints();
+app.Run();

@@ -1,0 +1,13 @@
+namespace Platform.Commerce.Contracts;
+
+/// <summary>A request for many products at once (bulk checks, and the catalog's calls to inventory and pricing).</summary>
+public sealed record ProductIds(IReadOnlyList<string>? Ids)
+{
+    /// <summary>The most ids one request may name (the bulk check's limit).</summary>
+    public const int Limit = 500;
+
+    public const int MaxIdLength = 64;
+
+    /// <summary>Product ids are short opaque strings (the seed's are digits: "123").</summary>
+    public static bool IsValid(string? id) => !string.IsNullOrWhiteSpace(id) && id.Length <= MaxIdLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
