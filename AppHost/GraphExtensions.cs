@@ -30,9 +30,17 @@ internal static class GraphExtensions
     }
 
     /// <summary>
+    /// A service that takes part in sagas over the bus: RabbitMQ (waited for), auth (whose keys guard its bus operator
+    /// endpoints) and the <c>Sagas:*</c> settings.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithBus(this IResourceBuilder<ProjectResource> project, IResourceBuilder<IResourceWithConnectionString> messaging,
+        IResourceBuilder<ProjectResource> auth, IConfiguration configuration)
+        => project.WithReference(messaging).WaitFor(messaging).WithReference(auth).WithSettings(configuration, "Sagas");
+
+    /// <summary>
     /// Passes the AppHost's settings of one section on to a service: <c>Sagas:*</c> (step timeout, test-only fault
     /// injection), <c>RateLimiting:*</c> (the gateway's limits, raised by the gateway benchmark), <c>Commerce:*</c> (the
-    /// catalog's downstream budget).
+    /// catalog's downstream budget, the checkout's budget), <c>Payments:*</c> (the simulated processor's latency and decline rate).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration, string section)
     {

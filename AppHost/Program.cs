@@ -63,17 +63,19 @@ if (systems.Contains("platform")) // seed 001: users, workspaces with tables and
     gateway.WithReference(users).WithReference(workspaces);
 }
 
-if (systems.Contains("commerce")) // seed 002: products fanned out to inventory and pricing
+if (systems.Contains("commerce")) // seed 002: products fanned out to inventory and pricing, checkout as a saga
 {
     var inventory = builder.AddProject<Projects.Inventory>("inventory")
         .WithHttpEndpoint()
         .WithReplicas(2)
         .WithDatabase(postgres, "inventorydb")
+        .WithBus(messaging, auth, builder.Configuration)
         .WithHttpHealthCheck("/health");
 
     var pricing = builder.AddProject<Projects.Pricing>("pricing")
         .WithHttpEndpoint()
         .WithDatabase(postgres, "pricingdb")
+        .WithBus(messaging, auth, builder.Configuration)
         .WithHttpHealthCheck("/health");
 
     var catalog = builder.AddProject<Projects.Catalog>("catalog")
@@ -83,7 +85,22 @@ if (systems.Contains("commerce")) // seed 002: products fanned out to inventory 
         .WithSettings(builder.Configuration, "Commerce")
         .WithHttpHealthCheck("/health");
 
-    gateway.WithReference(catalog);
+    builder.AddProject<Projects.Payments>("payments")
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "paymentsdb")
+        .WithBus(messaging, auth, builder.Configuration)
+        .WithSettings(builder.Configuration, "Payments")
+        .WithHttpHealthCheck("/health");
+
+    var orders = builder.AddProject<Projects.Orders>("orders")
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "ordersdb")
+        .WithBus(messaging, auth, builder.Configuration)
+        .WithEnvironment("Commerce__AllowGuestCheckout", "true") // the seed's scripts order without a token
+        .WithSettings(builder.Configuration, "Commerce")
+        .WithHttpHealthCheck("/health");
+
+    gateway.WithReference(catalog).WithReference(orders);
 }
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot

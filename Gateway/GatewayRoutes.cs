@@ -22,6 +22,7 @@ internal static class GatewayRoutes
         ("users", "/api/users/{**rest}", "users", true),
         ("workspaces", "/api/workspaces/{**rest}", "workspaces", true),
         ("products", "/api/v1/products/{**rest}", "catalog", false),
+        ("orders", "/api/v1/orders/{**rest}", "orders", false), // the orders service decides: a user's token, or a guest where allowed
     ];
 
     /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>

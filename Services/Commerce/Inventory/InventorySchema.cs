@@ -1,4 +1,7 @@
 using Platform.Commerce.Contracts;
+using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
+using Platform.Sagas;
 
 namespace Platform.Inventory;
 
@@ -20,5 +23,16 @@ internal static class InventorySchema
         UNION ALL
         SELECT product_id, 'us-east', 10 + (n * 53) % 190, 0 FROM {CommerceSeed.ProductsSql} p WHERE n % 2 = 0;
         """,
+        // The checkout saga's reserve-stock step: what each order holds, released by its compensation.
+        """
+        CREATE TABLE reservations (
+          order_id uuid NOT NULL,
+          product_id text NOT NULL,
+          warehouse text NOT NULL,
+          quantity integer NOT NULL CHECK (quantity > 0),
+          status text NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'released')),
+          created_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (order_id, product_id, warehouse));
+        """ + Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
     ];
 }

@@ -36,7 +36,7 @@ internal static class PriceEndpoints
     }
 
     /// <summary>The prices of those of <paramref name="ids"/> that have one.</summary>
-    private static async Task<IReadOnlyList<Price>> ReadAsync(NpgsqlDataSource db, string[] ids, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Price>> ReadAsync(NpgsqlDataSource db, string[] ids, CancellationToken cancellationToken)
     {
         var prices = new List<Price>(ids.Length);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);

@@ -1,4 +1,7 @@
 using Platform.Commerce.Contracts;
+using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
+using Platform.Sagas;
 
 namespace Platform.Pricing;
 
@@ -21,5 +24,7 @@ internal static class PricingSchema
         INSERT INTO promotions (product_id, discount_percent)
         SELECT product_id, 10 FROM {CommerceSeed.ProductsSql} p WHERE n % 5 = 0;
         """,
+        // The checkout saga's price-order step.
+        Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
     ];
 }

@@ -1,6 +1,9 @@
 using Npgsql;
 using Platform.Pricing;
+using Platform.Messaging.Bus;
+using Platform.Messaging.Outbox;
 using Platform.Postgres;
+using Platform.Sagas;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Health;
@@ -8,10 +11,17 @@ using Platform.ServiceDefaults.Health;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddPlatformDatabase("pricingdb");
+builder.AddSagas();
+builder.Services.AddSagaStep<PriceOrderStep>();
+builder.AddBus("messaging", "pricing", bus => bus.AddSagaSteps());
+builder.AddOutboxRelay();
 
 var app = builder.Build();
 await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), PricingSchema.Migrations);
 
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapBusOperatorEndpoints();
 app.MapPriceEndpoints();
 app.Run();

@@ -1,0 +1,28 @@
+using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
+using Platform.Sagas;
+
+namespace Platform.Orders;
+
+/// <summary>ordersdb migrations, applied in order at startup (append only).</summary>
+internal static class OrdersSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE orders (
+          id uuid PRIMARY KEY,
+          customer_id text NOT NULL,
+          status text NOT NULL CHECK (status IN ('pending', 'confirmed', 'failed')),
+          items jsonb NOT NULL,
+          total numeric(12,2),
+          currency char(3),
+          error text,
+          idempotency_key text,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          UNIQUE (customer_id, idempotency_key));
+        CREATE INDEX orders_customer ON orders (customer_id, created_at);
+        """ + Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+    ];
+}

@@ -1,0 +1,114 @@
+using Npgsql;
+using Platform.Commerce.Contracts;
+using Platform.Messaging.Outbox;
+using Platform.Postgres;
+using Platform.Sagas;
+
+namespace Platform.Payments;
+
+/// <summary>
+/// The checkout's authorize step: the order's total is authorized with the processor within
+/// <c>Payments:ProcessorBudget</c> (2 s by default) and recorded. A decline fails the step with
+/// <see cref="Checkout.PaymentDeclined"/>, no answer in time with <see cref="Checkout.PaymentTimeout"/>. Its compensation
+/// voids the authorization at the processor whether or not this step saw it succeed: a late one is voided too.
+/// </summary>
+internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor, TimeProvider time, IConfiguration configuration) : ISagaStepHandler
+{
+    private readonly TimeSpan _budget = configuration.GetValue("Payments:ProcessorBudget", TimeSpan.FromSeconds(2));
+
+    public string Saga => Checkout.Saga;
+
+    public string StepName => Checkout.AuthorizePayment;
+
+    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    {
+        var orderId = command.Get<Guid>(Checkout.OrderId);
+        var (amount, currency) = (command.Get<decimal>(Checkout.Total), command.Get<string>(Checkout.Currency));
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
+        {
+            return;
+        }
+
+        Guid authorizationId;
+        using var budget = new CancellationTokenSource(_budget, time);
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        try
+        {
+            authorizationId = await processor.AuthorizeAsync(orderId, amount, currency, command.Find<string>(Checkout.PaymentToken), call.Token);
+        }
+        catch (PaymentDeclinedException e)
+        {
+            throw new SagaStepFailedException(Checkout.Reason(Checkout.PaymentDeclined, e.Message));
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SagaStepFailedException(Checkout.Reason(Checkout.PaymentTimeout, $"the processor did not answer within {_budget.TotalSeconds:0.#} s."));
+        }
+
+        await using var insert = Sql.Command(connection, transaction,
+            "INSERT INTO payments (order_id, customer_id, amount, currency, authorization_id, status) VALUES ($1, $2, $3, $4, $5, 'authorized')",
+            orderId, command.Get<string>(Checkout.CustomerId), amount, currency, authorizationId);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await Outbox.WriteAsync(connection, transaction, [command.Completed(new { authorizationId })], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
+    {
+        var orderId = command.Get<Guid>(Checkout.OrderId);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
+        {
+            await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'voided', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await processor.VoidAsync(orderId, cancellationToken);
+        await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
+
+/// <summary>The checkout's last step: the authorized amount is captured. Its compensation (when it ran after all) refunds it.</summary>
+internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor) : ISagaStepHandler
+{
+    public string Saga => Checkout.Saga;
+
+    public string StepName => Checkout.CapturePayment;
+
+    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    {
+        var orderId = command.Get<Guid>(Checkout.OrderId);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
+        {
+            return;
+        }
+
+        await processor.CaptureAsync(orderId, cancellationToken);
+        await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'captured', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        await Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
+    {
+        var orderId = command.Get<Guid>(Checkout.OrderId);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
+        {
+            await processor.RefundAsync(orderId, cancellationToken);
+            await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'refunded', updated_at = now() WHERE order_id = $1 AND status = 'captured'", orderId);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
