@@ -30,6 +30,13 @@ internal static class GraphExtensions
     }
 
     /// <summary>
+    /// The development graph's guest access to commerce: orders and reports without a token (the seed's scripts send
+    /// none). A deployment that wants signed-in customers only sets <c>Commerce__AllowGuests=false</c>.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithGuests(this IResourceBuilder<ProjectResource> project)
+        => project.WithEnvironment("Commerce__AllowGuests", "true");
+
+    /// <summary>
     /// A service that takes part in sagas over the bus: RabbitMQ (waited for), auth (whose keys guard its bus operator
     /// endpoints) and the <c>Sagas:*</c> settings.
     /// </summary>
@@ -40,7 +47,8 @@ internal static class GraphExtensions
     /// <summary>
     /// Passes the AppHost's settings of one section on to a service: <c>Sagas:*</c> (step timeout, test-only fault
     /// injection), <c>RateLimiting:*</c> (the gateway's limits, raised by the gateway benchmark), <c>Commerce:*</c> (the
-    /// catalog's downstream budget, the checkout's budget), <c>Payments:*</c> (the simulated processor's latency and decline rate).
+    /// catalog's downstream budget, the checkout's budget), <c>Payments:*</c> (the simulated processor's latency and decline rate), <c>Reports:*</c> (the
+    /// report worker's pace and lease).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, IConfiguration configuration, string section)
     {

@@ -63,7 +63,7 @@ if (systems.Contains("platform")) // seed 001: users, workspaces with tables and
     gateway.WithReference(users).WithReference(workspaces);
 }
 
-if (systems.Contains("commerce")) // seed 002: products fanned out to inventory and pricing, checkout as a saga
+if (systems.Contains("commerce")) // seed 002: products fanned out to inventory and pricing, checkout as a saga, report jobs
 {
     var inventory = builder.AddProject<Projects.Inventory>("inventory")
         .WithHttpEndpoint()
@@ -96,11 +96,19 @@ if (systems.Contains("commerce")) // seed 002: products fanned out to inventory 
         .WithHttpEndpoint()
         .WithDatabase(postgres, "ordersdb")
         .WithBus(messaging, auth, builder.Configuration)
-        .WithEnvironment("Commerce__AllowGuestCheckout", "true") // the seed's scripts order without a token
+        .WithGuests() // the seed's scripts order without a token
         .WithSettings(builder.Configuration, "Commerce")
         .WithHttpHealthCheck("/health");
 
-    gateway.WithReference(catalog).WithReference(orders);
+    var reports = builder.AddProject<Projects.Reports>("reports")
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "reportsdb")
+        .WithReference(catalog).WithReference(inventory).WithReference(orders).WithReference(auth)
+        .WithGuests()
+        .WithSettings(builder.Configuration, "Reports")
+        .WithHttpHealthCheck("/health");
+
+    gateway.WithReference(catalog).WithReference(orders).WithReference(reports);
 }
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot

@@ -22,7 +22,9 @@ internal static class GatewayRoutes
         ("users", "/api/users/{**rest}", "users", true),
         ("workspaces", "/api/workspaces/{**rest}", "workspaces", true),
         ("products", "/api/v1/products/{**rest}", "catalog", false),
-        ("orders", "/api/v1/orders/{**rest}", "orders", false), // the orders service decides: a user's token, or a guest where allowed
+        // Commerce's orders and reports services decide themselves: a user's token, or a guest where the deployment allows.
+        ("orders", "/api/v1/orders/{**rest}", "orders", false),
+        ("reports", "/api/v1/reports/{**rest}", "reports", false),
     ];
 
     /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>

@@ -6,14 +6,15 @@ namespace Platform.IntegrationTests.Commerce;
 /// The AppHost's graph started with the commerce system only (<c>--Systems=commerce</c>), as a developer working on it
 /// does. Every guest call of the tests comes from one address, which the gateway's per-client limit would throttle
 /// as one client (the 100 concurrent checkouts), so the limit is raised here as it is for a load test. Saga steps may
-/// act out injected faults (test only), and a silent step is given up on after 10 s.
+/// act out injected faults (test only), and a silent step is given up on after 10 s. Report jobs walk the catalog at 4
+/// pages a second (3 s for an inventory summary), slow enough to kill a worker in the middle of one.
 /// </summary>
 public sealed class CommerceFixture : PlatformFixture
 {
     protected override string[] Arguments =>
     [
         "--Systems=commerce", "--RateLimiting:Burst=100000", "--RateLimiting:TokensPerSecond=100000",
-        "--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:10",
+        "--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:10", "--Reports:PagesPerSecond=4",
     ];
 }
 

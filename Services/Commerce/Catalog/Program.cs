@@ -1,5 +1,6 @@
 using Npgsql;
 using Platform.Catalog;
+using Platform.Commerce.Contracts;
 using Platform.Postgres;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
@@ -17,4 +18,5 @@ await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSour
 
 app.MapDefaultEndpoints();
 app.MapProductEndpoints();
+app.MapProductIdEndpoints();
 app.Run();

@@ -15,7 +15,7 @@ public sealed record PlaceOrderRequest(IReadOnlyList<OrderLineRequest>? Items, s
 /// inside the gateway's 5 s route budget) after the request arrived:
 /// 201 confirmed; a problem when it failed (400 insufficient stock, 402 payment declined, 409 payment timeout or another
 /// failure), each with an <c>error</c> code; 202 and a Location to poll when it is still running.
-/// A signed-in user orders as themself; without a token, only where <c>Commerce:AllowGuestCheckout</c> is on, as the
+/// A signed-in user orders as themself; without a token, only where <c>Commerce:AllowGuests</c> is on, as the
 /// <c>customerId</c> given.
 /// </summary>
 internal static class OrderEndpoints
@@ -74,7 +74,7 @@ internal static class OrderEndpoints
 
     private static string? CustomerOf(ClaimsPrincipal user, PlaceOrderRequest request, IConfiguration configuration)
         => user.Identity?.IsAuthenticated == true ? user.GetUserId().ToString()
-            : configuration.GetValue("Commerce:AllowGuestCheckout", false) ? request.CustomerId : null;
+            : configuration.GetValue("Commerce:AllowGuests", false) ? request.CustomerId : null;
 
     private static Dictionary<string, string[]> Validate(PlaceOrderRequest request)
     {

@@ -25,4 +25,5 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapBusOperatorEndpoints();
 app.MapOrderEndpoints();
+app.MapSalesEndpoints();
 app.Run();

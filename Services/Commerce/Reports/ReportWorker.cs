@@ -1,0 +1,86 @@
+using Platform.ServiceDefaults.Resilience;
+
+namespace Platform.Reports;
+
+/// <summary>Wakes the worker when this replica queues a job (other replicas' jobs are found by the worker's periodic look).</summary>
+internal sealed class ReportSignal : IDisposable
+{
+    private readonly SemaphoreSlim _queued = new(0);
+
+    public void Queued() => _queued.Release();
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _queued.WaitAsync(timeout, cancellationToken);
+
+    public void Dispose() => _queued.Dispose();
+}
+
+/// <summary>
+/// Runs report jobs one at a time: claims the oldest due job under a lease, runs its report from its checkpoint, and
+/// records the result. A failed attempt is retried with the platform's backoff up to <see cref="MaxAttempts"/> times, then
+/// the job fails with the reason. Stopping hands a running job back at once (its checkpoint kept); a worker that dies
+/// holds it only until its lease runs out.
+/// </summary>
+internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports, ReportSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<ReportWorker> logger)
+    : BackgroundService
+{
+    public const int MaxAttempts = 3;
+
+    private readonly Dictionary<string, IReport> _reports = reports.ToDictionary(r => r.Type);
+    private readonly TimeSpan _pace = TimeSpan.FromSeconds(1 / configuration.GetValue("Reports:PagesPerSecond", 20.0));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await jobs.ClaimAsync(stoppingToken) is { } job)
+                {
+                    await RunAsync(job, stoppingToken);
+                }
+                else
+                {
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (ResilienceRules.IsTransient(e))
+            {
+                logger.LogWarning("Report jobs are out of reach ({Reason}); trying again.", e.Message);
+                await Task.Delay(ResilienceRules.Backoff(1, ResilienceRules.ReconnectCeiling), clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task RunAsync(ClaimedJob job, CancellationToken stoppingToken)
+    {
+        if (!_reports.TryGetValue(job.ReportType, out var report))
+        {
+            await jobs.FailAsync(job, $"There is no report '{job.ReportType}'.", stoppingToken);
+            return;
+        }
+
+        logger.LogInformation("Report job {JobId} ({ReportType}), attempt {Attempt}{Resumed}", job.Id, job.ReportType, job.Attempts, job.Checkpoint is null ? "" : ", resumed from its checkpoint");
+        try
+        {
+            await jobs.CompleteAsync(job, await report.RunAsync(new ReportRun(job, jobs, _pace, clock), stoppingToken), stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await jobs.RetryLaterAsync(job, TimeSpan.Zero, CancellationToken.None);
+        }
+        catch (LeaseLostException)
+        {
+            logger.LogWarning("Report job {JobId} was taken over by another worker.", job.Id);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Report job {JobId}, attempt {Attempt} failed.", job.Id, job.Attempts);
+            _ = job.Attempts >= MaxAttempts
+                ? await jobs.FailAsync(job, $"Gave up after {job.Attempts} attempts: {e.Message}", stoppingToken)
+                : await jobs.RetryLaterAsync(job, ResilienceRules.Backoff(job.Attempts, ResilienceRules.ReconnectCeiling), stoppingToken);
+        }
+    }
+}
