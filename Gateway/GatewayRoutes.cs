@@ -22,6 +22,7 @@ internal static class GatewayRoutes
         ("users", "/api/users/{**rest}", "users", true),
         ("workspaces", "/api/workspaces/{**rest}", "workspaces", true),
         ("products", "/api/v1/products/{**rest}", "catalog", false),
+        ("cascade", "/api/v1/health/cascade", "catalog", false),
         // Commerce's orders and reports services decide themselves: a user's token, or a guest where the deployment allows.
         ("orders", "/api/v1/orders/{**rest}", "orders", false),
         ("reports", "/api/v1/reports/{**rest}", "reports", false),

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace Platform.ServiceDefaults.Resilience;
 
 /// <summary>
 /// Microsoft.Extensions.Http.Resilience's standard handler under the platform's rules: a 10 s budget per call, 3 s per
-/// attempt, retries only of idempotent methods that failed transiently, with the platform's backoff, and a circuit per
+/// attempt, retries only of idempotent methods that failed transiently (never into an open circuit), with the platform's backoff, and a circuit per
 /// destination authority that opens when half of at least 10 calls in 10 s fail transiently.
 /// </summary>
 internal static class HttpResilience
@@ -17,8 +18,10 @@ internal static class HttpResilience
 
         options.Retry.MaxRetryAttempts = ResilienceRules.Retries;
         options.Retry.DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(ResilienceRules.Backoff(args.AttemptNumber + 1, ResilienceRules.ReconnectCeiling));
+        // Not while the circuit is open: that answer is meant to be fast, and a retry would only wait out the break.
         options.Retry.ShouldHandle = args => ValueTask.FromResult(
-            args.Context.GetRequestMessage() is { } request && ResilienceRules.IsIdempotent(request.Method) && IsTransient(args.Outcome));
+            args.Context.GetRequestMessage() is { } request && ResilienceRules.IsIdempotent(request.Method)
+            && args.Outcome.Exception is not BrokenCircuitException && IsTransient(args.Outcome));
 
         options.CircuitBreaker.FailureRatio = 0.5;
         options.CircuitBreaker.MinimumThroughput = 10;

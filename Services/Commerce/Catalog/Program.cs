@@ -12,6 +12,8 @@ builder.AddPlatformDatabase("catalogdb");
 builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory"));
 builder.Services.AddHttpClient<PricingClient>(http => http.BaseAddress = new Uri("http://pricing"));
 builder.Services.AddSingleton<PartBudget>();
+builder.Services.AddHttpClient(CascadeEndpoints.InventoryClientName, http => http.BaseAddress = new Uri("http://inventory"));
+builder.Services.AddHttpClient(CascadeEndpoints.PricingClientName, http => http.BaseAddress = new Uri("http://pricing"));
 
 var app = builder.Build();
 await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), CatalogSchema.Migrations);
@@ -19,4 +21,5 @@ await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSour
 app.MapDefaultEndpoints();
 app.MapProductEndpoints();
 app.MapProductIdEndpoints();
+app.MapCascadeEndpoints();
 app.Run();

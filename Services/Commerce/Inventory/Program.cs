@@ -1,4 +1,5 @@
 using Npgsql;
+using Platform.Commerce.Contracts;
 using Platform.Inventory;
 using Platform.Messaging.Bus;
 using Platform.Messaging.Outbox;
@@ -23,5 +24,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapBusOperatorEndpoints();
+app.MapCascadeProbe();
 app.MapStockEndpoints();
 app.Run();
