@@ -67,6 +67,10 @@ public sealed class SagaOrchestrator(IEnumerable<SagaDefinition> sagas, NpgsqlDa
         }
 
         await transaction.CommitAsync(ct);
+        if (state is not null && decision is not null && decision.Next.Status != state.Status && decision.Next.Ended)
+        {
+            SagaTelemetry.Ended.Add(1, new KeyValuePair<string, object?>("saga", saga.Name), new KeyValuePair<string, object?>("status", decision.Next.Status));
+        }
     }
 
     // The step answered (or the saga moved on): its timeout, still waiting in the schedule, is dropped.

@@ -10,14 +10,15 @@ public static class HealthExtensions
 {
     public const string LiveTag = "live";
 
-    /// <summary>A health probe (/alive, /health): the host and the gateway ask every second.</summary>
-    public static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/alive");
+    /// <summary>A probe (/alive, /health, /metrics): the host, the gateway and a scraper ask every few seconds.</summary>
+    public static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/alive") || path.StartsWithSegments("/metrics");
 
-    /// <summary>/alive: the process answers. /health: every dependency answers too. Both report each check as JSON.</summary>
+    /// <summary>/alive: the process answers. /health: every dependency answers too (both report each check as JSON). /metrics: Prometheus text.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag), ResponseWriter = WriteAsync }).AllowAnonymous().DisableRateLimiting();
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteAsync }).AllowAnonymous().DisableRateLimiting();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous().DisableRateLimiting();
         return app;
     }
 

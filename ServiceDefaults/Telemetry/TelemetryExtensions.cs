@@ -12,14 +12,16 @@ using Platform.ServiceDefaults.Health;
 namespace Platform.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// Traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (with OTEL_EXPORTER_OTLP_PROTOCOL, as Aspire
-/// passes them): the OpenTelemetry instrumentation of ASP.NET Core, HttpClient, the runtime and Npgsql, plus the sources
-/// of YARP, MassTransit and the platform's own loops. Without an endpoint nothing is recorded.
+/// Metrics always, scraped as Prometheus text at <c>/metrics</c> (OpenTelemetry's Prometheus exporter); traces, metrics
+/// and logs over OTLP too when OTEL_EXPORTER_OTLP_ENDPOINT is set (with OTEL_EXPORTER_OTLP_PROTOCOL, as Aspire passes
+/// them): the OpenTelemetry instrumentation of ASP.NET Core, HttpClient, the runtime and Npgsql, plus the sources of YARP,
+/// MassTransit and the platform's own loops.
 /// </summary>
 internal static class TelemetryExtensions
 {
     private static readonly string[] Sources = ["Yarp.ReverseProxy", "MassTransit", "Platform.*"];
-    private static readonly string[] Meters = ["MassTransit", "Platform.*"];
+    /// <summary>The platform's own meters, MassTransit's, and Polly's (resilience events: retries, timeouts, circuits opening and closing).</summary>
+    private static readonly string[] Meters = ["MassTransit", "Platform.*", "Polly"];
 
     /// <summary>Categories that log a line or two per request or per database command at Information; the trace already says it.</summary>
     private static readonly string[] PerOperationCategories = ["Microsoft.AspNetCore", "Yarp", "System.Net.Http.HttpClient", "Npgsql"];
@@ -33,6 +35,19 @@ internal static class TelemetryExtensions
             builder.Logging.AddFilter(category, LogLevel.Warning);
         }
 
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
+        var telemetry = builder.Services.AddOpenTelemetry()
+            // The instance id comes from OTEL_RESOURCE_ATTRIBUTES (the host names each replica); no random one on top.
+            .ConfigureResource(resource => resource.AddService(serviceName, autoGenerateServiceInstanceId: false))
+            // Metrics are always kept, for /metrics (Prometheus text) and, with an endpoint, OTLP.
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddMeter(Meters)
+                .AddPrometheusExporter());
+
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             return;
@@ -43,10 +58,7 @@ internal static class TelemetryExtensions
             logging.IncludeScopes = true;
             logging.IncludeFormattedMessage = true;
         });
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-        builder.Services.AddOpenTelemetry()
-            // The instance id comes from OTEL_RESOURCE_ATTRIBUTES (the host names each replica); no random one on top.
-            .ConfigureResource(resource => resource.AddService(serviceName, autoGenerateServiceInstanceId: false))
+        telemetry
             .WithTracing(tracing => tracing
                 // Health probes (the host's and YARP's, every second) would bury the traces worth reading.
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !HealthExtensions.IsProbe(context.Request.Path))
@@ -54,12 +66,6 @@ internal static class TelemetryExtensions
                 .AddNpgsql()
                 .AddSource(Sources)
                 .AddProcessor(new NoiseFilter()))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation()
-                .AddMeter(Meters))
             .UseOtlpExporter();
     }
 }
