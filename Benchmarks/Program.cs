@@ -10,7 +10,7 @@ using Platform.Hosting;
 using Platform.Hosting.Processes;
 
 // ./platform bench [suite] [runs]: boots the AppHost's graph once and runs the suites (all, skeleton, eventstore,
-// messaging, saga, gateway; boot runs none), each printing its figures next to a baseline measured in the same run.
+// messaging, saga, gateway, commerce; boot runs none), each printing its figures next to a baseline measured in the same run.
 var suite = args.FirstOrDefault(a => !int.TryParse(a, out _)) ?? "all";
 var runs = args.Select(a => int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : 0).FirstOrDefault(n => n > 0, 100);
 var clock = Stopwatch.StartNew();
@@ -62,6 +62,11 @@ try
     if (suite is "all" or "gateway")
     {
         await GatewayBenchmarks.RunAsync(app);
+    }
+
+    if (suite is "all" or "commerce")
+    {
+        await CommerceBenchmarks.RunAsync(app);
     }
 }
 finally

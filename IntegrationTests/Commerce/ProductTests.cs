@@ -15,13 +15,15 @@ public sealed class ProductTests(CommerceFixture commerce)
     [Fact]
     public async Task A_product_comes_with_its_stock_from_inventory_and_its_price_from_pricing()
     {
-        var correlationId = Guid.NewGuid().ToString("N");
+        var (correlationId, requestId) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString());
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/products/123");
         request.Headers.Add("X-Correlation-Id", correlationId);
+        request.Headers.Add("X-Request-Id", requestId);
         using var response = await Gateway.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(correlationId, response.Headers.GetValues("X-Correlation-Id").Single());
+        Assert.Equal(requestId, response.Headers.GetValues("X-Request-Id").Single());
         var product = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("123", product.GetProperty("productId").GetString());
         Assert.Equal("Wireless Mouse", product.GetProperty("name").GetString());

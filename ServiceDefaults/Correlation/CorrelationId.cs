@@ -6,13 +6,24 @@ namespace Platform.ServiceDefaults.Correlation;
 public static class CorrelationId
 {
     public const string HeaderName = "X-Correlation-Id";
+
+    /// <summary>A caller's id for one request (the seed's X-Request-Id): echoed, logged and passed on like the correlation id, never created.</summary>
+    public const string RequestIdHeaderName = "X-Request-Id";
+
     public const int MaxLength = 128;
     private static readonly AsyncLocal<string?> Ambient = new();
+    private static readonly AsyncLocal<string?> AmbientRequestId = new();
 
     public static string? Current
     {
         get => Ambient.Value;
         set => Ambient.Value = value;
+    }
+
+    public static string? RequestId
+    {
+        get => AmbientRequestId.Value;
+        set => AmbientRequestId.Value = value;
     }
 
     /// <summary>A caller's id is kept only if it is short printable ASCII: it ends up in logs and headers.</summary>

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Platform.ServiceDefaults.Correlation;
 
-/// <summary>Accepts or creates the correlation id, echoes it on the response, and puts it in the log scope and the trace.</summary>
+/// <summary>
+/// Accepts or creates the correlation id, echoes it on the response, and puts it in the log scope and the trace; a
+/// caller's X-Request-Id, when it sends an acceptable one, is echoed, logged and passed on the same way.
+/// </summary>
 internal sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<CorrelationIdMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -19,14 +22,27 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<Corr
         });
         CorrelationId.Current = id;
         Activity.Current?.SetTag("correlation.id", id);
-        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
+        var scope = new Dictionary<string, object> { ["CorrelationId"] = id };
+        var requestId = context.Request.Headers[CorrelationId.RequestIdHeaderName].ToString();
+        if (CorrelationId.IsAcceptable(requestId))
+        {
+            CorrelationId.RequestId = requestId;
+            scope["RequestId"] = requestId;
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers[CorrelationId.RequestIdHeaderName] = requestId;
+                return Task.CompletedTask;
+            });
+        }
+
+        using (logger.BeginScope(scope))
         {
             await next(context);
         }
     }
 }
 
-/// <summary>Carries the current correlation id on every outgoing HTTP request.</summary>
+/// <summary>Carries the current correlation id (and the caller's request id, if any) on every outgoing HTTP request.</summary>
 internal sealed class CorrelationIdHandler : DelegatingHandler
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -34,6 +50,11 @@ internal sealed class CorrelationIdHandler : DelegatingHandler
         if (CorrelationId.Current is { } id && !request.Headers.Contains(CorrelationId.HeaderName))
         {
             request.Headers.TryAddWithoutValidation(CorrelationId.HeaderName, id);
+        }
+
+        if (CorrelationId.RequestId is { } requestId && !request.Headers.Contains(CorrelationId.RequestIdHeaderName))
+        {
+            request.Headers.TryAddWithoutValidation(CorrelationId.RequestIdHeaderName, requestId);
         }
 
         return base.SendAsync(request, cancellationToken);
