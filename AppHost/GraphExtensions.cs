@@ -30,11 +30,11 @@ internal static class GraphExtensions
     }
 
     /// <summary>
-    /// The development graph's guest access to commerce: orders and reports without a token (the seed's scripts send
-    /// none). A deployment that wants signed-in customers only sets <c>Commerce__AllowGuests=false</c>.
+    /// Guest access to commerce: orders and reports without a token, on unless <c>--Commerce:AllowGuests=false</c> (the
+    /// seed's scripts send none). A deployment that wants signed-in customers only sets it false.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithGuests(this IResourceBuilder<ProjectResource> project)
-        => project.WithEnvironment("Commerce__AllowGuests", "true");
+    public static IResourceBuilder<ProjectResource> WithGuests(this IResourceBuilder<ProjectResource> project, IConfiguration configuration)
+        => project.WithEnvironment("Commerce__AllowGuests", configuration.GetValue("Commerce:AllowGuests", true) ? "true" : "false");
 
     /// <summary>
     /// A service that takes part in sagas over the bus: RabbitMQ (waited for), auth (whose keys guard its bus operator

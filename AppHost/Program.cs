@@ -96,7 +96,7 @@ if (systems.Contains("commerce")) // seed 002: products fanned out to inventory 
         .WithHttpEndpoint()
         .WithDatabase(postgres, "ordersdb")
         .WithBus(messaging, auth, builder.Configuration)
-        .WithGuests() // the seed's scripts order without a token
+        .WithGuests(builder.Configuration) // the seed's scripts order without a token
         .WithSettings(builder.Configuration, "Commerce")
         .WithHttpHealthCheck("/health");
 
@@ -104,7 +104,7 @@ if (systems.Contains("commerce")) // seed 002: products fanned out to inventory 
         .WithHttpEndpoint()
         .WithDatabase(postgres, "reportsdb")
         .WithReference(catalog).WithReference(inventory).WithReference(orders).WithReference(auth)
-        .WithGuests()
+        .WithGuests(builder.Configuration)
         .WithSettings(builder.Configuration, "Reports")
         .WithHttpHealthCheck("/health");
 

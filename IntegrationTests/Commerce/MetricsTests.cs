@@ -33,7 +33,8 @@ public sealed class MetricsTests(CommerceFixture commerce)
         Assert.Contains("http_route=\"/api/v1/products/{productId}\"", await catalog.GetStringAsync("/metrics"), StringComparison.Ordinal);
         using var orders = commerce.App.CreateHttpClient("orders");
         await Eventually.ReturnsAsync(() => orders.GetStringAsync("/metrics"),
-            text => text.Contains("platform_sagas_ended_total{", StringComparison.Ordinal) && text.Contains("status=\"completed\"", StringComparison.Ordinal),
+            text => text.Split('\n').Any(line => line.StartsWith("platform_sagas_ended_total{", StringComparison.Ordinal)
+                && line.Contains("saga=\"checkout\"", StringComparison.Ordinal) && line.Contains("status=\"completed\"", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10), "the orders service counts the completed checkout");
     }
 }

@@ -54,7 +54,7 @@ public sealed class ReportTests(CommerceFixture commerce)
         var job = await Eventually.ReturnsAsync(() => Gateway.GetFromJsonAsync<JsonElement>(location),
             j => j.GetProperty("status").GetString() is "completed" or "failed", TimeSpan.FromSeconds(60), "the job completes after the restart");
         Assert.Equal("completed", job.GetProperty("status").GetString());
-        Assert.Equal(2, job.GetProperty("attempts").GetInt32());
+        Assert.True(job.GetProperty("attempts").GetInt32() >= 2, "the job was claimed again after the kill");
         await AssertInventoryTotalsAsync(job.GetProperty("result"));
     }
 

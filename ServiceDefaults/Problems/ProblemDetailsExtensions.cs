@@ -93,7 +93,7 @@ internal sealed class ExceptionProblemHandler(IProblemDetailsService problems, I
 
         if (exception is Polly.CircuitBreaker.BrokenCircuitException)
         {
-            return new ProblemDetails { Status = 503, Type = ProblemTypes.DependencyUnavailable, Title = "Dependency unavailable", Detail = "The service's database is failing; requests are refused until it recovers." };
+            return new ProblemDetails { Status = 503, Type = ProblemTypes.DependencyUnavailable, Title = "Dependency unavailable", Detail = "A dependency of the service is failing: its circuit is open, and calls are refused until it recovers." };
         }
 
         if (Resilience.DatabaseCircuitBreaker.IsDatabaseOutage(exception))

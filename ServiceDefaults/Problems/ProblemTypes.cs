@@ -20,6 +20,13 @@ public static class ProblemTypes
     public const string DependencyUnavailable = Base + "dependency-unavailable";
     public const string Internal = Base + "internal";
 
+    /// <summary>Commerce's checkout failures (the <c>error</c> code of the problem is the same word).</summary>
+    public const string InsufficientStock = Base + "insufficient-stock";
+    public const string Unpriced = Base + "unpriced";
+    public const string PaymentDeclined = Base + "payment-declined";
+    public const string PaymentTimeout = Base + "payment-timeout";
+    public const string CheckoutFailed = Base + "checkout-failed";
+
     /// <summary>The type for a bare status code (used when a framework component sets only a status).</summary>
     public static string ForStatus(int status) => status switch
     {

@@ -47,22 +47,12 @@ internal static class CascadeEndpoints
                 var (name, failed) = calls.First(c => c.Call.IsFaulted || c.Call.IsCanceled);
                 return failed.Exception?.InnerException switch
                 {
-                    BrokenCircuitException open => Problem.Of(503, ProblemTypes.DependencyUnavailable, "Circuit open", $"Calls to {name} fail fast while its circuit is open.",
-                        new Dictionary<string, object?> { ["retryAfterSeconds"] = RetryAfter(open) }),
+                    // The platform's problem handler answers it: 503 with Retry-After, from the seconds the circuit stays open.
+                    BrokenCircuitException open => throw open,
                     _ when timeout.IsCancellationRequested => Problem.Of(504, ProblemTypes.UpstreamTimeout, "Timed out", $"{name} did not answer within {budget.TotalSeconds:0.#} s."),
                     var e => Problem.Of(502, ProblemTypes.UpstreamUnavailable, "Dependency failed", $"{name} failed: {e?.Message}"),
                 };
             }
-        }).AddEndpointFilter(async (context, next) =>
-        {
-            // Retry-After on the fail-fast answer, from the seconds the circuit stays open.
-            var result = await next(context);
-            if (result is IValueHttpResult { Value: Microsoft.AspNetCore.Mvc.ProblemDetails { Status: 503 } problem } && problem.Extensions.TryGetValue("retryAfterSeconds", out var seconds))
-            {
-                context.HttpContext.Response.Headers.RetryAfter = seconds?.ToString();
-            }
-
-            return result;
         });
 
     private static async Task ProbeAsync(HttpClient http, bool fail, bool hang, CancellationToken cancellationToken)
@@ -70,6 +60,4 @@ internal static class CascadeEndpoints
         using var response = await http.GetAsync($"{CascadeProbe.Path}?fail={fail}&hang={hang}".ToLowerInvariant(), cancellationToken);
         response.EnsureSuccessStatusCode();
     }
-
-    private static int RetryAfter(BrokenCircuitException open) => Math.Max(1, (int)Math.Ceiling((open.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds));
 }

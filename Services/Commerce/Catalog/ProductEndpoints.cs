@@ -41,11 +41,23 @@ internal static class ProductEndpoints
         using var unknown = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stock = budget.CallAsync("inventory", ct => inventory.GetAsync(productId, ct), unknown.Token);
         var price = budget.CallAsync("pricing", ct => pricing.GetAsync(productId, ct), unknown.Token);
-        var products = await FindAsync(db, [productId], cancellationToken);
+        IReadOnlyList<Product> products = [];
+        try
+        {
+            products = await FindAsync(db, [productId], cancellationToken);
+        }
+        finally
+        {
+            if (products.Count == 0)
+            {
+                // Unknown (or the catalog's own query failed): the two calls are not needed, and are stopped and observed.
+                await unknown.CancelAsync();
+                await Task.WhenAll(stock, price).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+
         if (products.Count == 0)
         {
-            await unknown.CancelAsync();
-            await Task.WhenAll(stock, price).ContinueWith(_ => { }, TaskScheduler.Default);
             return Problem.NotFound($"There is no product {productId}.");
         }
 
@@ -70,8 +82,8 @@ internal static class ProductEndpoints
         }
 
         var distinct = ids.Distinct().ToArray();
-        var stock = budget.CallAsync("inventory", ct => inventory.QueryAsync(distinct, ct), cancellationToken);
-        var prices = budget.CallAsync("pricing", ct => pricing.QueryAsync(distinct, ct), cancellationToken);
+        var stock = budget.CallAsync("inventory", ct => inventory.QueryAsync(distinct, ct), cancellationToken, bulk: true);
+        var prices = budget.CallAsync("pricing", ct => pricing.QueryAsync(distinct, ct), cancellationToken, bulk: true);
         var found = (await FindAsync(db, distinct, cancellationToken)).Select(p => p.ProductId).ToHashSet();
         var (s, p) = (await stock, await prices);
         var levels = s.Value?.ToDictionary(l => l.ProductId) ?? [];

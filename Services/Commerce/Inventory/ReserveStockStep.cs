@@ -71,14 +71,27 @@ internal sealed class ReserveStockStep(NpgsqlDataSource db) : ISagaStepHandler
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
         {
-            await using var release = Sql.Command(connection, transaction,
-                """
-                WITH released AS (
-                  UPDATE reservations SET status = 'released' WHERE order_id = $1 AND status = 'held'
-                  RETURNING product_id, warehouse, quantity)
-                UPDATE stock s SET available = s.available + r.quantity, reserved = s.reserved - r.quantity
-                FROM released r WHERE s.product_id = r.product_id AND s.warehouse = r.warehouse
-                """, command.Get<Guid>(Checkout.OrderId));
+            // The stock rows first, in the order a reservation locks them (product, warehouse), so the two never deadlock.
+            var orderId = command.Get<Guid>(Checkout.OrderId);
+            await using var release = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    Sql.BatchCommand(
+                        """
+                        SELECT 1 FROM stock WHERE (product_id, warehouse) IN (SELECT product_id, warehouse FROM reservations WHERE order_id = $1 AND status = 'held')
+                        ORDER BY product_id, warehouse FOR UPDATE
+                        """, orderId),
+                    Sql.BatchCommand(
+                        """
+                        WITH released AS (
+                          UPDATE reservations SET status = 'released' WHERE order_id = $1 AND status = 'held'
+                          RETURNING product_id, warehouse, quantity)
+                        UPDATE stock s SET available = s.available + r.quantity, reserved = s.reserved - r.quantity
+                        FROM released r WHERE s.product_id = r.product_id AND s.warehouse = r.warehouse
+                        """, orderId),
+                },
+            };
             await release.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -8,7 +8,7 @@ namespace Platform.Orders;
 
 public sealed record OrderLineRequest(string? ProductId, int Quantity);
 
-public sealed record PlaceOrderRequest(IReadOnlyList<OrderLineRequest>? Items, string? CustomerId, string? PaymentToken);
+public sealed record PlaceOrderRequest(IReadOnlyList<OrderLineRequest?>? Items, string? CustomerId, string? PaymentToken);
 
 /// <summary>
 /// <c>POST /api/v1/orders</c> places an order and waits for its checkout until <c>Commerce:CheckoutBudget</c> (4 s,
@@ -33,7 +33,8 @@ internal static class OrderEndpoints
     private static async Task<IResult> PlaceAsync(PlaceOrderRequest request, HttpContext http, OrderStore orders, SagaOptions sagaOptions, IConfiguration configuration, TimeProvider clock, CancellationToken cancellationToken)
     {
         var deadline = clock.GetUtcNow() + configuration.GetValue("Commerce:CheckoutBudget", TimeSpan.FromSeconds(4));
-        var errors = Validate(request);
+        var signedIn = http.User.Identity?.IsAuthenticated == true;
+        var errors = Validate(request, signedIn);
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (key.Length > MaxKeyLength)
         {
@@ -45,14 +46,24 @@ internal static class OrderEndpoints
             return Problem.Validation(errors);
         }
 
-        var customerId = CustomerOf(http.User, request, configuration);
-        if (customerId is null)
+        if (!signedIn && !configuration.GetValue("Commerce:AllowGuests", false))
         {
             return Problem.Unauthorized("Sign in to order (this deployment does not take guest orders).");
         }
 
-        var lines = request.Items!.Select(i => new OrderLine(i.ProductId!, i.Quantity)).ToList();
-        var orderId = await orders.PlaceAsync(customerId, lines, request.PaymentToken, key.Length > 0 ? key : null, SagaFaults.From(http.Request, sagaOptions), cancellationToken);
+        if (!signedIn && request.CustomerId is null)
+        {
+            return Problem.Validation(new Dictionary<string, string[]> { ["customerId"] = ["A guest order names its customer."] });
+        }
+
+        var customerId = signedIn ? http.User.GetUserId().ToString() : request.CustomerId!;
+        var lines = request.Items!.Select(i => new OrderLine(i!.ProductId!, i.Quantity)).ToList();
+        var (orderId, sameRequest) = await orders.PlaceAsync(customerId, lines, request.PaymentToken, key.Length > 0 ? key : null, SagaFaults.From(http.Request, sagaOptions), cancellationToken);
+        if (!sameRequest)
+        {
+            return Problem.Of(422, ProblemTypes.Validation, "Idempotency-Key reused", "This Idempotency-Key was first sent with another order; a retry must send the same order.");
+        }
+
         var order = await orders.WaitForOutcomeAsync(orderId, deadline, cancellationToken);
         var location = $"/api/v1/orders/{orderId}";
         return order.Status switch
@@ -72,11 +83,7 @@ internal static class OrderEndpoints
         return visible ? Results.Ok(order) : Problem.NotFound($"There is no order {orderId}.");
     }
 
-    private static string? CustomerOf(ClaimsPrincipal user, PlaceOrderRequest request, IConfiguration configuration)
-        => user.Identity?.IsAuthenticated == true ? user.GetUserId().ToString()
-            : configuration.GetValue("Commerce:AllowGuests", false) ? request.CustomerId : null;
-
-    private static Dictionary<string, string[]> Validate(PlaceOrderRequest request)
+    private static Dictionary<string, string[]> Validate(PlaceOrderRequest request, bool signedIn)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.Items is not { Count: > 0 and <= MaxLines } items)
@@ -87,22 +94,29 @@ internal static class OrderEndpoints
         {
             for (var i = 0; i < items.Count; i++)
             {
-                if (!ProductIds.IsValid(items[i].ProductId))
+                if (items[i] is not { } line)
+                {
+                    errors[$"items[{i}]"] = ["An order line has a productId and a quantity."];
+                    continue;
+                }
+
+                if (!ProductIds.IsValid(line.ProductId))
                 {
                     errors[$"items[{i}].productId"] = ["Not a product id."];
                 }
 
-                if (items[i].Quantity is < 1 or > MaxQuantity)
+                if (line.Quantity is < 1 or > MaxQuantity)
                 {
                     errors[$"items[{i}].quantity"] = [$"Order 1 to {MaxQuantity} of a product."];
                 }
             }
         }
 
-        // A guest's id (ignored when signed in): letters, digits, '-' and '_', as the seed's "cust-789".
-        if (request.CustomerId is { } customer && !ProductIds.IsValid(customer))
+        // A guest's id (ignored when signed in): letters, digits, '-' and '_', as the seed's "cust-789"; never a user's id
+        // (a GUID), which only that user's token stands for.
+        if (!signedIn && request.CustomerId is { } customer && (!ProductIds.IsValid(customer) || Guid.TryParse(customer, out _)))
         {
-            errors["customerId"] = ["Not a customer id."];
+            errors["customerId"] = ["Not a guest customer id."];
         }
 
         if (request.PaymentToken is { Length: > 100 })
@@ -118,16 +132,14 @@ internal static class OrderEndpoints
     {
         var reason = order.Error ?? "The checkout failed.";
         var code = reason.Split(':', 2)[0];
-        var (status, title) = code switch
+        var (status, type, title) = code switch
         {
-            Checkout.InsufficientStock => (400, "Insufficient stock"),
-            Checkout.Unpriced => (400, "A product has no price"),
-            Checkout.PaymentDeclined => (402, "Payment declined"),
-            Checkout.PaymentTimeout => (409, "Payment timed out"),
-            _ => (409, "Checkout failed"),
+            Checkout.InsufficientStock => (400, ProblemTypes.InsufficientStock, "Insufficient stock"),
+            Checkout.Unpriced => (400, ProblemTypes.Unpriced, "A product has no price"),
+            Checkout.PaymentDeclined => (402, ProblemTypes.PaymentDeclined, "Payment declined"),
+            Checkout.PaymentTimeout => (409, ProblemTypes.PaymentTimeout, "Payment timed out"),
+            _ => (409, ProblemTypes.CheckoutFailed, "Checkout failed"),
         };
-        var error = status == 409 && code != Checkout.PaymentTimeout ? "checkout-failed" : code;
-        return Problem.Of(status, $"https://platform.dev/problems/{error}", title, reason,
-            new Dictionary<string, object?> { ["error"] = error, ["orderId"] = order.OrderId });
+        return Problem.Of(status, type, title, reason, new Dictionary<string, object?> { ["error"] = type[(type.LastIndexOf('/') + 1)..], ["orderId"] = order.OrderId });
     }
 }

@@ -17,24 +17,26 @@ internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaSta
 {
     /// <summary>
     /// Places an order and starts its saga, or, when this customer already sent <paramref name="idempotencyKey"/>,
-    /// returns that order's id and starts nothing.
+    /// returns that order's id and starts nothing (<c>SameRequest</c> false when the key came with another order).
     /// </summary>
-    public async Task<Guid> PlaceAsync(string customerId, IReadOnlyList<OrderLine> items, string? paymentToken, string? idempotencyKey,
+    public async Task<(Guid OrderId, bool SameRequest)> PlaceAsync(string customerId, IReadOnlyList<OrderLine> items, string? paymentToken, string? idempotencyKey,
         IReadOnlyDictionary<string, string>? faults, CancellationToken cancellationToken)
     {
         var orderId = Guid.CreateVersion7();
+        var requestHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { items, paymentToken }, JsonSerializerOptions.Web)));
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = Sql.Command(connection, transaction,
             """
-            INSERT INTO orders (id, customer_id, status, items, idempotency_key, created_at, updated_at) VALUES ($1, $2, 'pending', $3::jsonb, $4, $5, $5)
+            INSERT INTO orders (id, customer_id, status, items, idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, 'pending', $3::jsonb, $4, $5, $6, $6)
             ON CONFLICT (customer_id, idempotency_key) DO NOTHING
-            """, orderId, customerId, JsonSerializer.Serialize(items, JsonSerializerOptions.Web), idempotencyKey!, clock.GetUtcNow()))
+            """, orderId, customerId, JsonSerializer.Serialize(items, JsonSerializerOptions.Web), idempotencyKey!, requestHash, clock.GetUtcNow()))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
-                return await FindIdAsync(customerId, idempotencyKey!, cancellationToken);
+                var (firstId, firstHash) = await FindByKeyAsync(customerId, idempotencyKey!, cancellationToken);
+                return (firstId, firstHash == requestHash);
             }
         }
 
@@ -48,7 +50,7 @@ internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaSta
         };
         await sagas.StartAsync(connection, transaction, saga, orderId, data, faults, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return orderId;
+        return (orderId, true);
     }
 
     public async Task<OrderView?> FindAsync(Guid orderId, CancellationToken cancellationToken)
@@ -84,10 +86,12 @@ internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaSta
         }
     }
 
-    private async Task<Guid> FindIdAsync(string customerId, string idempotencyKey, CancellationToken cancellationToken)
+    private async Task<(Guid OrderId, string? RequestHash)> FindByKeyAsync(string customerId, string idempotencyKey, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var select = Sql.Command(connection, null, "SELECT id FROM orders WHERE customer_id = $1 AND idempotency_key = $2", customerId, idempotencyKey);
-        return (Guid)(await select.ExecuteScalarAsync(cancellationToken))!;
+        await using var select = Sql.Command(connection, null, "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2", customerId, idempotencyKey);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1));
     }
 }

@@ -24,5 +24,7 @@ internal static class OrdersSchema
           UNIQUE (customer_id, idempotency_key));
         CREATE INDEX orders_customer ON orders (customer_id, created_at);
         """ + Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        // What an Idempotency-Key was first sent with, so the same key with another order is refused.
+        "ALTER TABLE orders ADD COLUMN request_hash text;",
     ];
 }

@@ -72,7 +72,11 @@ internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcess
     }
 }
 
-/// <summary>The checkout's last step: the authorized amount is captured. Its compensation (when it ran after all) refunds it.</summary>
+/// <summary>
+/// The checkout's last step: the authorized amount is captured (no live authorization fails the step). Its compensation
+/// refunds at the processor whether or not this step recorded the capture: a capture whose transaction never committed
+/// is refunded too.
+/// </summary>
 internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor) : ISagaStepHandler
 {
     public string Saga => Checkout.Saga;
@@ -89,7 +93,11 @@ internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor
             return;
         }
 
-        await processor.CaptureAsync(orderId, cancellationToken);
+        if (!await processor.CaptureAsync(orderId, cancellationToken))
+        {
+            throw new SagaStepFailedException($"capture-failed: the processor has no live authorization for order {orderId}.");
+        }
+
         await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'captured', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
         await update.ExecuteNonQueryAsync(cancellationToken);
         await Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);
@@ -103,10 +111,11 @@ internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
         {
-            await processor.RefundAsync(orderId, cancellationToken);
             await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'refunded', updated_at = now() WHERE order_id = $1 AND status = 'captured'", orderId);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        await processor.RefundAsync(orderId, cancellationToken);
 
         await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
         await transaction.CommitAsync(cancellationToken);

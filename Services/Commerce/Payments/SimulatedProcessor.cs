@@ -51,18 +51,20 @@ internal sealed class SimulatedProcessor(NpgsqlDataSource db, TimeProvider time,
         return authorizationId;
     }
 
-    public Task CaptureAsync(Guid orderId, CancellationToken cancellationToken) => MoveAsync(orderId, "authorized", "captured", cancellationToken);
+    /// <summary>Captures the order's authorization (again, harmlessly, when it already was); false when there is no live one to capture.</summary>
+    public Task<bool> CaptureAsync(Guid orderId, CancellationToken cancellationToken) => MoveAsync(orderId, ["authorized", "captured"], "captured", cancellationToken);
 
     /// <summary>Releases an authorization, including one whose answer the caller never got; nothing when there is none.</summary>
-    public Task VoidAsync(Guid orderId, CancellationToken cancellationToken) => MoveAsync(orderId, "authorized", "voided", cancellationToken);
+    public Task<bool> VoidAsync(Guid orderId, CancellationToken cancellationToken) => MoveAsync(orderId, ["authorized"], "voided", cancellationToken);
 
-    public Task RefundAsync(Guid orderId, CancellationToken cancellationToken) => MoveAsync(orderId, "captured", "refunded", cancellationToken);
+    /// <summary>Gives a captured amount back, including a capture whose answer the caller never recorded; nothing when there is none.</summary>
+    public Task<bool> RefundAsync(Guid orderId, CancellationToken cancellationToken) => MoveAsync(orderId, ["captured"], "refunded", cancellationToken);
 
-    private async Task MoveAsync(Guid orderId, string from, string to, CancellationToken cancellationToken)
+    private async Task<bool> MoveAsync(Guid orderId, string[] from, string to, CancellationToken cancellationToken)
     {
         await Task.Delay(_latency, time, cancellationToken);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var move = Sql.Command(connection, null, "UPDATE processor_authorizations SET status = $3, updated_at = now() WHERE order_id = $1 AND status = $2", orderId, from, to);
-        await move.ExecuteNonQueryAsync(cancellationToken);
+        await using var move = Sql.Command(connection, null, "UPDATE processor_authorizations SET status = $3, updated_at = now() WHERE order_id = $1 AND status = ANY($2)", orderId, from, to);
+        return await move.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 }

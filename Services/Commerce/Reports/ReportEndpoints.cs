@@ -67,12 +67,12 @@ internal static class ReportEndpoints
 
     private static DateOnly? Date(string? value, string field, Dictionary<string, string[]> errors)
     {
-        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date.Year is >= 1970 and <= 2999)
         {
             return date;
         }
 
-        errors[field] = ["A date as yyyy-MM-dd."];
+        errors[field] = ["A date as yyyy-MM-dd, from 1970 to 2999."];
         return null;
     }
 }

@@ -75,6 +75,14 @@ internal sealed class ReportJobs(NpgsqlDataSource db, TimeProvider clock, IConfi
     public Task<bool> RetryLaterAsync(ClaimedJob job, TimeSpan delay, CancellationToken cancellationToken)
         => UpdateAsync(job, "status = 'queued', lease_owner = NULL, lease_until = $3", cancellationToken, clock.GetUtcNow() + delay);
 
+    /// <summary>Gives the job back at once, this attempt not counted (the worker is stopping, the job did not fail).</summary>
+    public Task<bool> HandBackAsync(ClaimedJob job, CancellationToken cancellationToken)
+        => UpdateAsync(job, "status = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL", cancellationToken);
+
+    /// <summary>Extends the lease; false when it was lost.</summary>
+    public Task<bool> RenewAsync(ClaimedJob job, CancellationToken cancellationToken)
+        => UpdateAsync(job, "lease_until = $3", cancellationToken, clock.GetUtcNow() + Lease);
+
     private async Task<bool> UpdateAsync(ClaimedJob job, string set, CancellationToken cancellationToken, params object[] values)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);

@@ -62,16 +62,25 @@ internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports
             return;
         }
 
+        if (job.Attempts > MaxAttempts)
+        {
+            // Its earlier attempts never finished (a worker died each time): it is not tried forever.
+            await jobs.FailAsync(job, $"Gave up after {MaxAttempts} attempts that did not finish.", stoppingToken);
+            return;
+        }
+
         logger.LogInformation("Report job {JobId} ({ReportType}), attempt {Attempt}{Resumed}", job.Id, job.ReportType, job.Attempts, job.Checkpoint is null ? "" : ", resumed from its checkpoint");
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewal = RenewLeaseAsync(job, leaseLost);
         try
         {
-            await jobs.CompleteAsync(job, await report.RunAsync(new ReportRun(job, jobs, _pace, clock), stoppingToken), stoppingToken);
+            await jobs.CompleteAsync(job, await report.RunAsync(new ReportRun(job, jobs, _pace, clock), leaseLost.Token), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await jobs.RetryLaterAsync(job, TimeSpan.Zero, CancellationToken.None);
+            await jobs.HandBackAsync(job, CancellationToken.None);
         }
-        catch (LeaseLostException)
+        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && leaseLost.IsCancellationRequested))
         {
             logger.LogWarning("Report job {JobId} was taken over by another worker.", job.Id);
         }
@@ -81,6 +90,34 @@ internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports
             _ = job.Attempts >= MaxAttempts
                 ? await jobs.FailAsync(job, $"Gave up after {job.Attempts} attempts: {e.Message}", stoppingToken)
                 : await jobs.RetryLaterAsync(job, ResilienceRules.Backoff(job.Attempts, ResilienceRules.ReconnectCeiling), stoppingToken);
+        }
+        finally
+        {
+            await leaseLost.CancelAsync();
+            await renewal;
+        }
+    }
+
+    /// <summary>Renews the job's lease every third of it while the job runs (a slow call must not let another worker take it); cancels the run when the lease is lost.</summary>
+    private async Task RenewLeaseAsync(ClaimedJob job, CancellationTokenSource run)
+    {
+        try
+        {
+            while (!run.IsCancellationRequested)
+            {
+                await Task.Delay(jobs.Lease / 3, clock, run.Token);
+                if (!await jobs.RenewAsync(job, run.Token))
+                {
+                    await run.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (ResilienceRules.IsTransient(e))
+        {
+            logger.LogWarning("Could not renew the lease of report job {JobId} ({Reason}).", job.Id, e.Message);
         }
     }
 }
