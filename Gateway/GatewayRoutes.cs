@@ -29,6 +29,12 @@ internal static class GatewayRoutes
     ];
 
     /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>
+    /// <summary>
+    /// Services that may take longer than the route budget by design: a checkout waits up to 8 s for its saga before it
+    /// answers 202 (the first one after a boot, with five services still compiling their paths, takes about 4 s here).
+    /// </summary>
+    private static readonly Dictionary<string, TimeSpan> LongerBudgets = new() { ["orders"] = TimeSpan.FromSeconds(10) };
+
     public static IEnumerable<string> Clusters(IConfiguration configuration)
         => Routes.Select(r => r.Cluster).Distinct().Where(c => configuration.GetSection($"services:{c}").Exists());
 
@@ -68,7 +74,7 @@ internal static class GatewayRoutes
                 },
             },
             // The route's time budget: an upstream that has not answered by then gets a 504 problem.
-            HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = routeBudget },
+            HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = LongerBudgets.GetValueOrDefault(c.name, routeBudget) },
         }).ToList();
 
         return (routes, clusters);
