@@ -82,6 +82,31 @@ public sealed class ProductTests(CommerceFixture commerce)
     }
 
     [Fact]
+    public async Task With_inventory_stopped_a_product_is_served_without_its_stock_and_comes_back_after_start()
+    {
+        // The seed's "docker-compose stop inventory-service" and start: both replicas.
+        await commerce.Commands.StopAsync("inventory");
+        try
+        {
+            using var response = await Gateway.GetAsync("/api/v1/products/789");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var product = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(JsonValueKind.Null, product.GetProperty("inventory").ValueKind);
+            Assert.Equal(["inventory"], product.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
+            Assert.True(product.GetProperty("pricing").GetProperty("price").GetDecimal() > 0);
+        }
+        finally
+        {
+            await commerce.Commands.StartAsync("inventory");
+        }
+
+        await Eventually.ReturnsAsync(
+            () => Gateway.GetFromJsonAsync<JsonElement>("/api/v1/products/789"),
+            product => product.GetProperty("inventory").ValueKind == JsonValueKind.Object && product.GetProperty("degraded").GetArrayLength() == 0,
+            TimeSpan.FromSeconds(30), "the product has its stock again once inventory is back");
+    }
+
+    [Fact]
     public async Task A_bulk_check_reports_every_requested_id_in_order_with_unknown_ids_not_found()
     {
         string[] ids = ["123", "456", "789", "101", "202", "303", "404", "505", "nonexistent", "123"];
