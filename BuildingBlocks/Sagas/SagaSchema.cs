@@ -35,4 +35,7 @@ public static class SagaSchema
           END IF;
         END $$;
         """;
+
+    /// <summary>Everything a service that takes part in sagas over the bus needs: inbox, outbox with its schedule, and the saga tables.</summary>
+    public static readonly string WithMessagingSql = Messaging.Inbox.Inbox.Sql + Messaging.Outbox.OutboxSchema.Sql + Messaging.Outbox.OutboxSchema.SchedulingSql + Sql;
 }

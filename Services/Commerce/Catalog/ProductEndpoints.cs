@@ -70,17 +70,12 @@ internal static class ProductEndpoints
 
     private static async Task<IResult> BulkCheckAsync(BulkCheckRequest request, NpgsqlDataSource db, InventoryClient inventory, PricingClient pricing, PartBudget budget, CancellationToken cancellationToken)
     {
-        if (request.ProductIds is not { Count: > 0 and <= ProductIds.Limit } ids)
+        if (ProductIds.ErrorsOf(request.ProductIds, "productIds") is { } errors)
         {
-            return Problem.Validation(new Dictionary<string, string[]> { ["productIds"] = [$"Give 1 to {ProductIds.Limit} product ids."] });
+            return Problem.Validation(errors);
         }
 
-        var invalid = ids.Where(id => !ProductIds.IsValid(id)).ToList();
-        if (invalid.Count > 0)
-        {
-            return Problem.Validation(new Dictionary<string, string[]> { ["productIds"] = [$"Not product ids: {string.Join(", ", invalid.Take(5))}."] });
-        }
-
+        var ids = request.ProductIds!;
         var distinct = ids.Distinct().ToArray();
         var stock = budget.CallAsync("inventory", ct => inventory.QueryAsync(distinct, ct), cancellationToken, bulk: true);
         var prices = budget.CallAsync("pricing", ct => pricing.QueryAsync(distinct, ct), cancellationToken, bulk: true);

@@ -1,6 +1,4 @@
 using Platform.Commerce.Contracts;
-using Platform.Messaging.Inbox;
-using Platform.Messaging.Outbox;
 using Platform.Sagas;
 
 namespace Platform.Inventory;
@@ -33,6 +31,6 @@ internal static class InventorySchema
           status text NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'released')),
           created_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (order_id, product_id, warehouse));
-        """ + Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        """ + SagaSchema.WithMessagingSql,
     ];
 }

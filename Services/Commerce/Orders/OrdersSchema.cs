@@ -1,5 +1,3 @@
-using Platform.Messaging.Inbox;
-using Platform.Messaging.Outbox;
 using Platform.Sagas;
 
 namespace Platform.Orders;
@@ -23,7 +21,7 @@ internal static class OrdersSchema
           updated_at timestamptz NOT NULL,
           UNIQUE (customer_id, idempotency_key));
         CREATE INDEX orders_customer ON orders (customer_id, created_at);
-        """ + Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        """ + SagaSchema.WithMessagingSql,
         // What an Idempotency-Key was first sent with, so the same key with another order is refused.
         "ALTER TABLE orders ADD COLUMN request_hash text;",
     ];

@@ -1,5 +1,3 @@
-using Platform.Messaging.Inbox;
-using Platform.Messaging.Outbox;
 using Platform.Sagas;
 
 namespace Platform.Payments;
@@ -29,6 +27,6 @@ internal static class PaymentsSchema
           currency char(3) NOT NULL,
           status text NOT NULL CHECK (status IN ('authorized', 'captured', 'voided', 'refunded')),
           updated_at timestamptz NOT NULL DEFAULT now());
-        """ + Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        """ + SagaSchema.WithMessagingSql,
     ];
 }

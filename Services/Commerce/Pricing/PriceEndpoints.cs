@@ -27,12 +27,9 @@ internal static class PriceEndpoints
 
     private static async Task<IResult> QueryAsync(ProductIds request, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        if (request.Ids is not { Count: > 0 and <= ProductIds.Limit } ids || !ids.All(ProductIds.IsValid))
-        {
-            return Problem.Validation(new Dictionary<string, string[]> { ["ids"] = [$"Give 1 to {ProductIds.Limit} product ids."] });
-        }
-
-        return Results.Ok(await ReadAsync(db, ids.Distinct().ToArray(), cancellationToken));
+        return ProductIds.ErrorsOf(request.Ids, "ids") is { } errors
+            ? Problem.Validation(errors)
+            : Results.Ok(await ReadAsync(db, request.Ids!.Distinct().ToArray(), cancellationToken));
     }
 
     /// <summary>The prices of those of <paramref name="ids"/> that have one.</summary>

@@ -1,6 +1,4 @@
 using Platform.Commerce.Contracts;
-using Platform.Messaging.Inbox;
-using Platform.Messaging.Outbox;
 using Platform.Sagas;
 
 namespace Platform.Pricing;
@@ -25,6 +23,6 @@ internal static class PricingSchema
         SELECT product_id, 10 FROM {CommerceSeed.ProductsSql} p WHERE n % 5 = 0;
         """,
         // The checkout saga's price-order step.
-        Inbox.Sql + OutboxSchema.Sql + OutboxSchema.SchedulingSql + SagaSchema.Sql,
+        SagaSchema.WithMessagingSql,
     ];
 }
