@@ -7,7 +7,8 @@ namespace Platform.IntegrationTests.Commerce;
 /// does. Every guest call of the tests comes from one address, which the gateway's per-client limit would throttle
 /// as one client (the 100 concurrent checkouts), so the limit is raised here as it is for a load test. Saga steps may
 /// act out injected faults (test only), and a silent step is given up on after 10 s. Report jobs walk the catalog at 4
-/// pages a second (3 s for an inventory summary), slow enough to kill a worker in the middle of one.
+/// pages a second (3 s for an inventory summary), slow enough to kill a worker in the middle of one. Every edge goes
+/// through a fault proxy, for the network tests (the seed's <c>tc netem</c>).
 /// </summary>
 public sealed class CommerceFixture : PlatformFixture
 {
@@ -15,6 +16,7 @@ public sealed class CommerceFixture : PlatformFixture
     [
         "--Systems=commerce", "--RateLimiting:Burst=100000", "--RateLimiting:TokensPerSecond=100000",
         "--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:10", "--Reports:PagesPerSecond=4",
+        "--EdgeProxies=true", "--ChaosControlPort=0",
     ];
 }
 

@@ -1,15 +1,20 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Platform.ServiceDefaults.Health;
 
 namespace Platform.ServiceDefaults.Correlation;
 
 /// <summary>
 /// Accepts or creates the correlation id, echoes it on the response, and puts it in the log scope and the trace; a
-/// caller's X-Request-Id, when it sends an acceptable one, is echoed, logged and passed on the same way.
+/// caller's X-Request-Id, when it sends an acceptable one, is echoed, logged and passed on the same way. Each request
+/// (probes and scrapes aside) ends with one access line in that scope, so every service on a request's path has a log
+/// line carrying its ids.
 /// </summary>
-internal sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<CorrelationIdMiddleware> logger)
+internal sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILoggerFactory loggers)
 {
+    private readonly ILogger _access = loggers.CreateLogger("Platform.Access");
+
     public async Task InvokeAsync(HttpContext context)
     {
         var incoming = context.Request.Headers[CorrelationId.HeaderName].ToString();
@@ -22,12 +27,11 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<Corr
         });
         CorrelationId.Current = id;
         Activity.Current?.SetTag("correlation.id", id);
-        var scope = new Dictionary<string, object> { ["CorrelationId"] = id };
-        var requestId = context.Request.Headers[CorrelationId.RequestIdHeaderName].ToString();
-        if (CorrelationId.IsAcceptable(requestId))
+        var incomingRequestId = context.Request.Headers[CorrelationId.RequestIdHeaderName].ToString();
+        var requestId = CorrelationId.IsAcceptable(incomingRequestId) ? incomingRequestId : null;
+        CorrelationId.RequestId = requestId;
+        if (requestId is not null)
         {
-            CorrelationId.RequestId = requestId;
-            scope["RequestId"] = requestId;
             context.Response.OnStarting(() =>
             {
                 context.Response.Headers[CorrelationId.RequestIdHeaderName] = requestId;
@@ -35,11 +39,25 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<Corr
             });
         }
 
-        using (logger.BeginScope(scope))
+        using (_access.BeginScope(new CorrelationScope(id, requestId)))
         {
-            await next(context);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                if (!HealthExtensions.IsProbe(context.Request.Path))
+                {
+                    Answered(_access, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms")]
+    private static partial void Answered(ILogger logger, string method, string path, int statusCode, double elapsedMs);
 }
 
 /// <summary>Carries the current correlation id (and the caller's request id, if any) on every outgoing HTTP request.</summary>

@@ -35,6 +35,13 @@ internal static class TelemetryExtensions
             builder.Logging.AddFilter(category, LogLevel.Warning);
         }
 
+        // One line per entry with its scopes (the correlation and request ids among them), so `grep <id>` finds every line of a request.
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.IncludeScopes = true;
+        });
+
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         var telemetry = builder.Services.AddOpenTelemetry()
             // The instance id comes from OTEL_RESOURCE_ATTRIBUTES (the host names each replica); no random one on top.

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using Platform.ServiceDefaults.Correlation;
 
 namespace Platform.Messaging.Bus;
@@ -27,15 +29,40 @@ public sealed class CorrelationSendFilter<T> : IFilter<SendContext<T>>
     public void Probe(ProbeContext context) => context.CreateFilterScope("platform-correlation");
 }
 
-/// <summary>Makes a consumed message's correlation id the ambient one, so what the consumer logs and sends carries it.</summary>
-public sealed class CorrelationConsumeFilter<T> : IFilter<ConsumeContext<T>>
+/// <summary>
+/// Makes a consumed message's correlation id the ambient one and the log scope of its consumer, so what the consumer
+/// logs and sends carries it; each message ends with one access line, as each HTTP request does.
+/// </summary>
+public sealed partial class CorrelationConsumeFilter<T>(ILoggerFactory loggers) : IFilter<ConsumeContext<T>>
     where T : class
 {
-    public Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
+    private readonly ILogger _access = loggers.CreateLogger("Platform.Access");
+
+    public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
-        CorrelationId.Current = context.Headers.Get<string>(BusHeaders.CorrelationId) is { } id && CorrelationId.IsAcceptable(id) ? id : CorrelationId.New();
-        return next.Send(context);
+        var id = context.Headers.Get<string>(BusHeaders.CorrelationId) is { } incoming && CorrelationId.IsAcceptable(incoming) ? incoming : CorrelationId.New();
+        CorrelationId.Current = id;
+        using (_access.BeginScope(new CorrelationScope(id, null)))
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await next.Send(context);
+                Consumed(_access, typeof(T).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Exception e)
+            {
+                NotConsumed(_access, typeof(T).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e.GetType().Name);
+                throw;
+            }
+        }
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("platform-correlation");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumed {MessageType} in {ElapsedMs:0.0} ms")]
+    private static partial void Consumed(ILogger logger, string messageType, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming {MessageType} failed after {ElapsedMs:0.0} ms: {Error}")]
+    private static partial void NotConsumed(ILogger logger, string messageType, double elapsedMs, string error);
 }

@@ -101,6 +101,7 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.consumer.group.name", Name);
         CorrelationId.Current = message.CorrelationId;
+        using var scope = message.CorrelationId is { } correlationId ? logger.BeginScope(new CorrelationScope(correlationId, null)) : null;
         for (var attempt = 1; ; attempt++)
         {
             try
