@@ -40,11 +40,7 @@ public sealed class TenantTransaction : IAsyncDisposable
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var scope = new NpgsqlCommand($"SELECT set_config('role', '{Role}', true), set_config('app.tenant_id', $1, true)", connection, transaction)
-            {
-                Parameters = { new() { Value = tenantId.ToString() } },
-            };
-            await scope.ExecuteNonQueryAsync(cancellationToken);
+            await EnterAsync(connection, transaction, tenantId, cancellationToken);
             return new TenantTransaction(connection, transaction);
         }
         catch
@@ -52,6 +48,16 @@ public sealed class TenantTransaction : IAsyncDisposable
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Puts an open transaction under <paramref name="tenantId"/>'s isolation (the tenant role and its setting) until it ends.</summary>
+    public static async Task EnterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = new NpgsqlCommand($"SELECT set_config('role', '{Role}', true), set_config('app.tenant_id', $1, true)", connection, transaction)
+        {
+            Parameters = { new() { Value = tenantId.ToString() } },
+        };
+        await scope.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public NpgsqlCommand Command(string sql, params object[] parameters) => Sql.Command(Connection, Transaction, sql, parameters);

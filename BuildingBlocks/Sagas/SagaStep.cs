@@ -15,6 +15,7 @@ public sealed class SagaStepFailedException(string reason) : Exception(reason);
 /// Carries out one step of a saga in the service that owns its data. Both methods open the service's own unit of work,
 /// claim the step in it (<see cref="SagaStep.ClaimAsync"/> / <see cref="SagaStep.ClaimCompensationAsync"/>), do their
 /// work, add the reply (<see cref="SagaStep.Completed"/> / <see cref="SagaStep.Compensated"/>) to its outbox, and commit.
+/// A step on plain Postgres derives from <see cref="PostgresSagaStep"/>, which does all of that but the work.
 /// </summary>
 public interface ISagaStepHandler
 {

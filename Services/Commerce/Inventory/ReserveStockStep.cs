@@ -1,6 +1,5 @@
 using Npgsql;
 using Platform.Commerce.Contracts;
-using Platform.Messaging.Outbox;
 using Platform.Postgres;
 using Platform.Sagas;
 
@@ -12,26 +11,18 @@ namespace Platform.Inventory;
 /// product order, so concurrent checkouts queue on a product instead of overselling it or deadlocking.
 /// Its compensation puts a held reservation back.
 /// </summary>
-internal sealed class ReserveStockStep(NpgsqlDataSource db) : ISagaStepHandler
+internal sealed class ReserveStockStep(NpgsqlDataSource db) : PostgresSagaStep(db)
 {
-    public string Saga => Checkout.Saga;
+    public override string Saga => Checkout.Saga;
 
-    public string StepName => Checkout.ReserveStock;
+    public override string StepName => Checkout.ReserveStock;
 
-    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task<object?> ActAsync(SagaStep command, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var orderId = command.Get<Guid>(Checkout.OrderId);
         var wanted = (command.Find<List<OrderLine>>(Checkout.Items) ?? [])
             .GroupBy(l => l.ProductId, StringComparer.Ordinal).Select(g => new OrderLine(g.Key, g.Sum(l => l.Quantity)))
             .OrderBy(l => l.ProductId, StringComparer.Ordinal).ToList();
-
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
-        {
-            return;
-        }
-
         var batch = new NpgsqlBatch(connection, transaction);
         await using (batch)
         {
@@ -61,15 +52,12 @@ internal sealed class ReserveStockStep(NpgsqlDataSource db) : ISagaStepHandler
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        return null;
     }
 
-    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task UndoAsync(SagaStep command, bool applied, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
+        if (applied)
         {
             // The stock rows first, in the order a reservation locks them (product, warehouse), so the two never deadlock.
             var orderId = command.Get<Guid>(Checkout.OrderId);
@@ -94,9 +82,6 @@ internal sealed class ReserveStockStep(NpgsqlDataSource db) : ISagaStepHandler
             };
             await release.ExecuteNonQueryAsync(cancellationToken);
         }
-
-        await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     private static async Task<List<(string Warehouse, int Available)>> LockStockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string productId, CancellationToken cancellationToken)

@@ -1,6 +1,5 @@
 using Npgsql;
 using Platform.Commerce.Contracts;
-using Platform.Messaging.Outbox;
 using Platform.Postgres;
 using Platform.Sagas;
 
@@ -12,25 +11,18 @@ namespace Platform.Payments;
 /// <see cref="Checkout.PaymentDeclined"/>, no answer in time with <see cref="Checkout.PaymentTimeout"/>. Its compensation
 /// voids the authorization at the processor whether or not this step saw it succeed: a late one is voided too.
 /// </summary>
-internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor, TimeProvider time, IConfiguration configuration) : ISagaStepHandler
+internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor, TimeProvider time, IConfiguration configuration) : PostgresSagaStep(db)
 {
     private readonly TimeSpan _budget = configuration.GetValue("Payments:ProcessorBudget", TimeSpan.FromSeconds(2));
 
-    public string Saga => Checkout.Saga;
+    public override string Saga => Checkout.Saga;
 
-    public string StepName => Checkout.AuthorizePayment;
+    public override string StepName => Checkout.AuthorizePayment;
 
-    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task<object?> ActAsync(SagaStep command, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var orderId = command.Get<Guid>(Checkout.OrderId);
         var (amount, currency) = (command.Get<decimal>(Checkout.Total), command.Get<string>(Checkout.Currency));
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
-        {
-            return;
-        }
-
         Guid authorizationId;
         using var budget = new CancellationTokenSource(_budget, time);
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
@@ -51,24 +43,19 @@ internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcess
             "INSERT INTO payments (order_id, customer_id, amount, currency, authorization_id, status) VALUES ($1, $2, $3, $4, $5, 'authorized')",
             orderId, command.Get<string>(Checkout.CustomerId), amount, currency, authorizationId);
         await insert.ExecuteNonQueryAsync(cancellationToken);
-        await Outbox.WriteAsync(connection, transaction, [command.Completed(new { authorizationId })], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        return new { authorizationId };
     }
 
-    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task UndoAsync(SagaStep command, bool applied, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var orderId = command.Get<Guid>(Checkout.OrderId);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
+        if (applied)
         {
             await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'voided', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await processor.VoidAsync(orderId, cancellationToken);
-        await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 }
 
@@ -77,22 +64,15 @@ internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcess
 /// refunds at the processor whether or not this step recorded the capture: a capture whose transaction never committed
 /// is refunded too.
 /// </summary>
-internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor) : ISagaStepHandler
+internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor processor) : PostgresSagaStep(db)
 {
-    public string Saga => Checkout.Saga;
+    public override string Saga => Checkout.Saga;
 
-    public string StepName => Checkout.CapturePayment;
+    public override string StepName => Checkout.CapturePayment;
 
-    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task<object?> ActAsync(SagaStep command, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var orderId = command.Get<Guid>(Checkout.OrderId);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
-        {
-            return;
-        }
-
         if (!await processor.CaptureAsync(orderId, cancellationToken))
         {
             throw new SagaStepFailedException($"capture-failed: the processor has no live authorization for order {orderId}.");
@@ -100,24 +80,18 @@ internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor
 
         await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'captured', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
         await update.ExecuteNonQueryAsync(cancellationToken);
-        await Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        return null;
     }
 
-    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task UndoAsync(SagaStep command, bool applied, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var orderId = command.Get<Guid>(Checkout.OrderId);
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
+        if (applied)
         {
             await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'refunded', updated_at = now() WHERE order_id = $1 AND status = 'captured'", orderId);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await processor.RefundAsync(orderId, cancellationToken);
-
-        await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -35,9 +35,15 @@ internal static class PriceEndpoints
     /// <summary>The prices of those of <paramref name="ids"/> that have one.</summary>
     public static async Task<IReadOnlyList<Price>> ReadAsync(NpgsqlDataSource db, string[] ids, CancellationToken cancellationToken)
     {
-        var prices = new List<Price>(ids.Length);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var select = Sql.Command(connection, null,
+        return await ReadAsync(connection, null, ids, cancellationToken);
+    }
+
+    /// <inheritdoc cref="ReadAsync(NpgsqlDataSource, string[], CancellationToken)"/>
+    public static async Task<IReadOnlyList<Price>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string[] ids, CancellationToken cancellationToken)
+    {
+        var prices = new List<Price>(ids.Length);
+        await using var select = Sql.Command(connection, transaction,
             """
             SELECT p.product_id, p.currency, p.list_price, coalesce(d.discount_percent, 0),
                    round(p.list_price * (100 - coalesce(d.discount_percent, 0)) / 100, 2)

@@ -1,5 +1,4 @@
 using Platform.Commerce.Contracts;
-using Platform.Messaging.Outbox;
 using Platform.Sagas;
 using Npgsql;
 
@@ -8,18 +7,18 @@ namespace Platform.Pricing;
 /// <summary>
 /// The checkout's price step: each line at its current price with its promotion, and the order's total, which join the
 /// saga's data for the payment steps. A product without a price fails the step (<see cref="Checkout.Unpriced"/>).
-/// It changes nothing, so its compensation has nothing to undo.
+/// It changes nothing, so it has nothing to undo.
 /// </summary>
-internal sealed class PriceOrderStep(NpgsqlDataSource db) : ISagaStepHandler
+internal sealed class PriceOrderStep(NpgsqlDataSource db) : PostgresSagaStep(db)
 {
-    public string Saga => Checkout.Saga;
+    public override string Saga => Checkout.Saga;
 
-    public string StepName => Checkout.PriceOrder;
+    public override string StepName => Checkout.PriceOrder;
 
-    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
+    protected override async Task<object?> ActAsync(SagaStep command, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         var lines = command.Find<List<OrderLine>>(Checkout.Items) ?? [];
-        var prices = (await PriceEndpoints.ReadAsync(db, lines.Select(l => l.ProductId).Distinct().ToArray(), cancellationToken)).ToDictionary(p => p.ProductId);
+        var prices = (await PriceEndpoints.ReadAsync(connection, transaction, lines.Select(l => l.ProductId).Distinct().ToArray(), cancellationToken)).ToDictionary(p => p.ProductId);
         var unpriced = lines.Where(l => !prices.ContainsKey(l.ProductId)).Select(l => l.ProductId).ToList();
         if (unpriced.Count > 0)
         {
@@ -33,28 +32,11 @@ internal sealed class PriceOrderStep(NpgsqlDataSource db) : ISagaStepHandler
         }
 
         var priced = lines.Select(l => new PricedLine(l.ProductId, l.Quantity, prices[l.ProductId].FinalPrice)).ToList();
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
-        {
-            return;
-        }
-
-        await Outbox.WriteAsync(connection, transaction, [command.Completed(new Dictionary<string, object>
+        return new Dictionary<string, object>
         {
             [Checkout.Items] = priced,
             [Checkout.Currency] = currencies[0],
             [Checkout.Total] = priced.Sum(l => l.UnitPrice * l.Quantity),
-        })], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await command.ClaimCompensationAsync(connection, transaction, cancellationToken);
-        await Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        };
     }
 }
