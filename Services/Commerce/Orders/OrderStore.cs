@@ -13,7 +13,7 @@ public sealed record OrderItemView(string ProductId, int Quantity, decimal? Unit
 public sealed record OrderView(Guid OrderId, string CustomerId, string Status, decimal? Total, string? Currency, IReadOnlyList<OrderItemView> Items, string? Error, DateTimeOffset CreatedAt);
 
 /// <summary>Orders in ordersdb: placed together with their checkout saga (one transaction), read back, and waited for.</summary>
-internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaStarter sagas, TimeProvider clock)
+internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaStarter sagas, OrderOutcomes outcomes, TimeProvider clock)
 {
     /// <summary>
     /// Places an order and starts its saga, or, when this customer already sent <paramref name="idempotencyKey"/>,
@@ -72,17 +72,24 @@ internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaSta
     /// <summary>The order once its saga has ended, or as it stands at <paramref name="deadline"/>.</summary>
     public async Task<OrderView> WaitForOutcomeAsync(Guid orderId, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        var pause = TimeSpan.FromMilliseconds(10);
-        while (true)
+        var ended = outcomes.Ended(orderId); // before the first read, so an end between the two is not missed
+        try
         {
-            var order = await FindAsync(orderId, cancellationToken) ?? throw new InvalidOperationException($"Order {orderId} vanished.");
-            if (order.Status != "pending" || clock.GetUtcNow() + pause > deadline)
+            while (true)
             {
-                return order;
-            }
+                var order = await FindAsync(orderId, cancellationToken) ?? throw new InvalidOperationException($"Order {orderId} vanished.");
+                var left = deadline - clock.GetUtcNow();
+                if (order.Status != "pending" || left <= TimeSpan.Zero)
+                {
+                    return order;
+                }
 
-            await Task.Delay(pause, clock, cancellationToken);
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 100));
+                await Task.WhenAny(ended, Task.Delay(left < OrderOutcomes.Recheck ? left : OrderOutcomes.Recheck, clock, cancellationToken));
+            }
+        }
+        finally
+        {
+            outcomes.Forget(orderId);
         }
     }
 

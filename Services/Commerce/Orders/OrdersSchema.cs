@@ -24,5 +24,15 @@ internal static class OrdersSchema
         """ + SagaSchema.WithMessagingSql,
         // What an Idempotency-Key was first sent with, so the same key with another order is refused.
         "ALTER TABLE orders ADD COLUMN request_hash text;",
+        // The waiting POST /orders learns of an order's end at its commit (OrderOutcomes), instead of reading the row again and again.
+        $$"""
+        CREATE FUNCTION notify_order_ended() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          PERFORM pg_notify('{{OrderOutcomes.Channel}}', NEW.id::text);
+          RETURN NULL;
+        END $fn$;
+        CREATE TRIGGER orders_ended AFTER UPDATE OF status ON orders
+          FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') EXECUTE FUNCTION notify_order_ended();
+        """,
     ];
 }

@@ -14,6 +14,8 @@ builder.AddPlatformDatabase("ordersdb");
 builder.AddSagas();
 builder.Services.AddSaga<CheckoutSaga>();
 builder.Services.AddSingleton<OrderStore>();
+builder.Services.AddSingleton<OrderOutcomes>();
+builder.Services.AddHostedService(services => services.GetRequiredService<OrderOutcomes>());
 builder.AddBus("messaging", "orders", bus => bus.AddSagaOrchestrator());
 builder.AddOutboxRelay();
 
