@@ -8,8 +8,8 @@ namespace Platform.ServiceDefaults.Correlation;
 /// <summary>
 /// Accepts or creates the correlation id, echoes it on the response, and puts it in the log scope and the trace; a
 /// caller's X-Request-Id, when it sends an acceptable one, is echoed, logged and passed on the same way. Each request
-/// (probes and scrapes aside) ends with one access line in that scope, so every service on a request's path has a log
-/// line carrying its ids.
+/// (probes and scrapes aside) ends with one access line naming both ids, so every service on a request's path has a
+/// console line carrying them (Logging__LogLevel__Platform.Access=Warning turns the lines off).
 /// </summary>
 internal sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILoggerFactory loggers)
 {
@@ -50,14 +50,15 @@ internal sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILog
             {
                 if (!HealthExtensions.IsProbe(context.Request.Path))
                 {
-                    Answered(_access, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Answered(_access, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds, id, requestId ?? "-");
                 }
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms")]
-    private static partial void Answered(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+    // The ids are in the line itself as well as in its scope: the console prints no scopes (they would triple its bytes).
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms (correlation {CorrelationId}, request {ClientRequestId})")]
+    private static partial void Answered(ILogger logger, string method, string path, int statusCode, double elapsedMs, string correlationId, string clientRequestId);
 }
 
 /// <summary>Carries the current correlation id (and the caller's request id, if any) on every outgoing HTTP request.</summary>

@@ -4,7 +4,8 @@ namespace Platform.ServiceDefaults.Correlation;
 
 /// <summary>
 /// The log scope of one piece of work: its correlation id and, for an HTTP request that brought one, the caller's
-/// request id. Structured sinks (OpenTelemetry) read the pairs; the console prints "CorrelationId:… ClientRequestId:…" (ClientRequestId, as ASP.NET Core's own scope has a RequestId).
+/// request id (ClientRequestId, as ASP.NET Core's own scope has a RequestId). Structured sinks (OpenTelemetry) read the
+/// pairs; a text sink that prints scopes prints "CorrelationId:… ClientRequestId:…".
 /// </summary>
 public sealed class CorrelationScope(string correlationId, string? requestId) : IReadOnlyList<KeyValuePair<string, object>>
 {

@@ -35,12 +35,9 @@ internal static class TelemetryExtensions
             builder.Logging.AddFilter(category, LogLevel.Warning);
         }
 
-        // One line per entry with its scopes (the correlation and request ids among them), so `grep <id>` finds every line of a request.
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.IncludeScopes = true;
-        });
+        // One console line per entry, without scopes (they would triple the bytes every request writes); the access
+        // lines name their ids, and the structured logs (OTLP) carry every entry's scopes.
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         var telemetry = builder.Services.AddOpenTelemetry()

@@ -31,7 +31,7 @@ public sealed class CorrelationSendFilter<T> : IFilter<SendContext<T>>
 
 /// <summary>
 /// Makes a consumed message's correlation id the ambient one and the log scope of its consumer, so what the consumer
-/// logs and sends carries it; each message ends with one access line, as each HTTP request does.
+/// logs and sends carries it; each message ends with one access line naming it, as each HTTP request does.
 /// </summary>
 public sealed partial class CorrelationConsumeFilter<T>(ILoggerFactory loggers) : IFilter<ConsumeContext<T>>
     where T : class
@@ -48,11 +48,11 @@ public sealed partial class CorrelationConsumeFilter<T>(ILoggerFactory loggers) 
             try
             {
                 await next.Send(context);
-                Consumed(_access, typeof(T).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Consumed(_access, typeof(T).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, id);
             }
             catch (Exception e)
             {
-                NotConsumed(_access, typeof(T).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e.GetType().Name);
+                NotConsumed(_access, typeof(T).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e.GetType().Name, id);
                 throw;
             }
         }
@@ -60,9 +60,9 @@ public sealed partial class CorrelationConsumeFilter<T>(ILoggerFactory loggers) 
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("platform-correlation");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consumed {MessageType} in {ElapsedMs:0.0} ms")]
-    private static partial void Consumed(ILogger logger, string messageType, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumed {MessageType} in {ElapsedMs:0.0} ms (correlation {CorrelationId})")]
+    private static partial void Consumed(ILogger logger, string messageType, double elapsedMs, string correlationId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming {MessageType} failed after {ElapsedMs:0.0} ms: {Error}")]
-    private static partial void NotConsumed(ILogger logger, string messageType, double elapsedMs, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming {MessageType} failed after {ElapsedMs:0.0} ms: {Error} (correlation {CorrelationId})")]
+    private static partial void NotConsumed(ILogger logger, string messageType, double elapsedMs, string error, string correlationId);
 }
