@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
+using Platform.Hosting;
+using Platform.Hosting.Infrastructure;
 using Platform.Hosting.Postgres;
 
 /// <summary>The AppHost's few shorthands, so Program.cs reads as the graph and nothing else.</summary>
 internal static class GraphExtensions
 {
-    private static readonly string[] AllSystems = ["platform", "commerce"];
+    private static readonly string[] AllSystems = ["platform", "commerce", "storage"];
 
     /// <summary>
     /// The systems to start (<c>--Systems=commerce</c>, comma-separated; every system when unset). Auth, the gateway and
@@ -43,6 +45,21 @@ internal static class GraphExtensions
     public static IResourceBuilder<ProjectResource> WithBus(this IResourceBuilder<ProjectResource> project, IResourceBuilder<IResourceWithConnectionString> messaging,
         IResourceBuilder<ProjectResource> auth, IConfiguration configuration)
         => project.WithReference(messaging).WaitFor(messaging).WithReference(auth).WithSettings(configuration, "Sagas");
+
+    /// <summary>
+    /// A chunk server of object storage: gRPC over h2c (so its health is asked over HTTP/2), its own data directory (in the
+    /// run's folder locally, where it outlives a restart of the server; a volume path in the manifest) and its quota
+    /// (<c>--Storage:ChunkQuotaBytes</c>, 8 GiB by default).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddChunkServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        var dataDirectory = builder.ExecutionContext.IsRunMode ? RunDirectory.Of(builder).CreateFolder(name) : "/var/lib/platform/chunks";
+        return builder.AddProject<Projects.ChunkServer>(name)
+            .WithHttpEndpoint()
+            .WithEnvironment("ChunkServer__DataDirectory", dataDirectory)
+            .WithEnvironment("ChunkServer__QuotaBytes", builder.Configuration.GetValue("Storage:ChunkQuotaBytes", 8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithHttp2HealthCheck("/health");
+    }
 
     /// <summary>
     /// Passes the AppHost's settings of one section on to a service: <c>Sagas:*</c> (step timeout, test-only fault

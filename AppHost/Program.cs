@@ -111,6 +111,14 @@ if (systems.Contains("commerce")) // seed 002: products fanned out to inventory 
     gateway.WithReference(catalog).WithReference(orders).WithReference(reports);
 }
 
+if (systems.Contains("storage")) // seed 004: six gRPC chunk servers (the storage gateway in front of them is still to come)
+{
+    for (var i = 0; i < 6; i++)
+    {
+        builder.AddChunkServer($"chunks-{i}");
+    }
+}
+
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot
 builder.CheckHealthPromptly(); // re-check an unhealthy resource every 100 ms, not after Aspire's 1–5 s back-off
 builder.AddFaultInjection(); // kill, pause and resume on every resource; with --EdgeProxies=true a fault proxy on every edge

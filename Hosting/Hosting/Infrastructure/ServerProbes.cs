@@ -63,15 +63,23 @@ internal static class ServerProbes
         }
     }
 
-    /// <summary>Polls <paramref name="url"/> until it answers 2xx (every 100 ms; the caller's token is the deadline).</summary>
+    /// <summary>
+    /// Polls <paramref name="url"/> until it answers 2xx (every 100 ms; the caller's token is the deadline), over HTTP/1.1
+    /// and HTTP/2 in turn: a gRPC server speaks only HTTP/2 (h2c) on its cleartext endpoint.
+    /// </summary>
     public static async Task WaitForHttpAsync(Uri url, CancellationToken cancellationToken)
     {
         using var client = new HttpClient { Timeout = Timeout };
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
             try
             {
-                using var response = await client.GetAsync(url, cancellationToken);
+                using var request = new HttpRequestMessage(HttpMethod.Get, url)
+                {
+                    Version = attempt % 2 == 0 ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20,
+                    VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                };
+                using var response = await client.SendAsync(request, cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -79,7 +87,7 @@ internal static class ServerProbes
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                // not listening yet
+                // not listening yet, or not in this version of HTTP
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Platform.IntegrationTests.Infrastructure;
+using Platform.Storage.Chunks;
+
+namespace Platform.IntegrationTests.Storage;
+
+/// <summary>
+/// Seed 004's gRPC tests, straight at the chunk servers of the graph: chunks stream in and out whole (1 GB among them),
+/// ranges come back exactly, bad ids and unknown chunks get their status codes, the quota holds, concurrent writers of one
+/// id store one copy, a damaged block is caught on the way out, and a chunk outlives a restart of its server.
+/// </summary>
+[Collection(StorageCollection.Name)]
+[Trait("Category", "storage")]
+public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper output)
+{
+    private const int MessageBytes = 64 * 1024;
+
+    [Fact]
+    public async Task A_chunk_of_1_GB_streams_in_and_back_out_whole()
+    {
+        var chunks = storage.Chunks(0);
+        var id = NewId();
+        const long size = 1L << 30;
+        var clock = Stopwatch.StartNew();
+        var (reply, sha256) = await PutAsync(chunks, id, size, seed: 1);
+        var written = clock.Elapsed;
+        Assert.Equal(size, reply.Size);
+        Assert.Equal(sha256, reply.Sha256.ToByteArray());
+
+        clock.Restart();
+        var (read, readSha256) = await ReadAsync(chunks, id);
+        var readBack = clock.Elapsed;
+        Assert.Equal(size, read);
+        Assert.Equal(sha256, readSha256);
+        output.WriteLine($"1 GiB chunk: put {size / written.TotalSeconds / 1e6:0} MB/s, get {size / readBack.TotalSeconds / 1e6:0} MB/s (test client and server on the same 2 cores)");
+        await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
+    }
+
+    [Fact]
+    public async Task A_range_of_a_chunk_comes_back_exactly()
+    {
+        var chunks = storage.Chunks(1);
+        var id = NewId();
+        var bytes = Bytes((3 << 20) + 123, seed: 2);
+        await PutAsync(chunks, id, bytes);
+
+        // Whole, a range past the end (cut at the end), the last bytes, nothing at the very end, two bytes across a block boundary.
+        foreach (var (offset, length) in new[] { (0L, 0L), (1_000_000L, 2_200_000L), (bytes.Length - 10L, 0L), (bytes.Length, 0L), ((1L << 20) - 1, 2L) })
+        {
+            var expected = bytes.AsSpan((int)offset, length == 0 ? bytes.Length - (int)offset : (int)Math.Min(length, bytes.Length - offset)).ToArray();
+            Assert.Equal(expected, await ReadBytesAsync(chunks, id, offset, length));
+        }
+
+        var past = await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, bytes.Length + 1, 0));
+        Assert.Equal(StatusCode.OutOfRange, past.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("0123456789ABCDEF0123456789ABCDEF")]
+    [InlineData("0123456789abcdef0123456789abcdef0")]
+    public async Task A_malformed_chunk_id_is_invalid_argument_on_every_call(string id)
+    {
+        var chunks = storage.Chunks(2);
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => PutAsync(chunks, id, [1, 2, 3]))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(async () => await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id }))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_chunk_is_not_found_to_read_and_to_delete()
+    {
+        var chunks = storage.Chunks(2);
+        var id = NewId();
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(async () => await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id }))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_reports_the_space_and_count_and_a_deleted_chunk_gives_its_space_back()
+    {
+        var chunks = storage.Chunks(3);
+        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        Assert.Equal("chunks-3", before.Server);
+        Assert.True(before.TotalBytes >= before.FreeBytes && before.FreeBytes > 0, $"total {before.TotalBytes}, free {before.FreeBytes}");
+
+        var id = NewId();
+        await PutAsync(chunks, id, Bytes(5 << 20, seed: 3));
+        var stored = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        Assert.Equal(before.ChunkCount + 1, stored.ChunkCount);
+        Assert.True(stored.UsedBytes >= before.UsedBytes + (5 << 20));
+
+        await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        var after = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        Assert.Equal(before.ChunkCount, after.ChunkCount);
+        Assert.Equal(before.UsedBytes, after.UsedBytes);
+        Assert.False(File.Exists(storage.ChunkFileOf(3, id)));
+    }
+
+    [Fact]
+    public async Task A_chunk_larger_than_the_quota_is_refused_and_nothing_is_stored()
+    {
+        var chunks = storage.Chunks(4);
+        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        var id = NewId();
+        using var call = chunks.PutChunk();
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = 9L << 30 } });
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Equal(before.ChunkCount, (await chunks.HealthCheckAsync(new HealthCheckRequest())).ChunkCount);
+        Assert.False(File.Exists(storage.ChunkFileOf(4, id)));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_of_one_id_store_one_whole_copy_and_other_bytes_under_it_are_refused()
+    {
+        var chunks = storage.Chunks(5);
+        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        var id = NewId();
+        var bytes = Bytes(4 << 20, seed: 5);
+        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PutAsync(chunks, id, bytes)));
+        Assert.All(replies, r => Assert.Equal(SHA256.HashData(bytes), r.Sha256.ToByteArray()));
+        Assert.Equal(before.ChunkCount + 1, (await chunks.HealthCheckAsync(new HealthCheckRequest())).ChunkCount);
+
+        var other = await Assert.ThrowsAsync<RpcException>(() => PutAsync(chunks, id, Bytes(4 << 20, seed: 6)));
+        Assert.Equal(StatusCode.AlreadyExists, other.StatusCode);
+        Assert.Equal(bytes, await ReadBytesAsync(chunks, id, 0, 0));
+        await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
+    }
+
+    [Fact]
+    public async Task Ten_concurrent_streams_to_one_server_all_arrive_whole()
+    {
+        var chunks = storage.Chunks(0);
+        var writes = Enumerable.Range(0, 10).Select(async i =>
+        {
+            var (id, bytes) = (NewId(), Bytes(8 << 20, seed: 100 + i));
+            var reply = await PutAsync(chunks, id, bytes);
+            return (id, bytes, reply);
+        });
+        foreach (var (id, bytes, reply) in await Task.WhenAll(writes))
+        {
+            Assert.Equal(SHA256.HashData(bytes), reply.Sha256.ToByteArray());
+            Assert.Equal(bytes, await ReadBytesAsync(chunks, id, 0, 0));
+            await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
+        }
+    }
+
+    [Fact]
+    public async Task A_damaged_block_is_refused_with_data_loss_and_the_blocks_around_it_still_read()
+    {
+        var chunks = storage.Chunks(1);
+        var id = NewId();
+        var bytes = Bytes(3 << 20, seed: 7);
+        await PutAsync(chunks, id, bytes);
+        await using (var file = new FileStream(storage.ChunkFileOf(1, id), FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = (1 << 20) + 1000; // inside the second 1 MiB block
+            var flipped = (byte)(file.ReadByte() ^ 0xFF);
+            file.Position--;
+            file.WriteByte(flipped);
+        }
+
+        Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        Assert.Equal(bytes.AsSpan(0, 1 << 20).ToArray(), await ReadBytesAsync(chunks, id, 0, 1 << 20));
+        Assert.Equal(bytes.AsSpan(2 << 20).ToArray(), await ReadBytesAsync(chunks, id, 2 << 20, 0));
+        await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
+    }
+
+    [Fact]
+    public async Task An_interrupted_write_leaves_no_chunk_and_no_space_taken()
+    {
+        var chunks = storage.Chunks(2);
+        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        var id = NewId();
+        using (var cancel = new CancellationTokenSource())
+        using (var call = chunks.PutChunk(cancellationToken: cancel.Token))
+        {
+            await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = 64 << 20 } });
+            var block = new byte[MessageBytes];
+            for (var i = 0; i < 16; i++)
+            {
+                await call.RequestStream.WriteAsync(new PutChunkRequest { Data = ByteString.CopyFrom(block) });
+            }
+
+            await cancel.CancelAsync(); // the writer goes away mid-chunk
+            await Assert.ThrowsAnyAsync<Exception>(() => call.ResponseAsync);
+        }
+
+        var after = await Eventually.ReturnsAsync(() => chunks.HealthCheckAsync(new HealthCheckRequest()).ResponseAsync,
+            health => health.FreeBytes == before.FreeBytes, TimeSpan.FromSeconds(30), "the interrupted write's reservation is released");
+        Assert.Equal(before.ChunkCount, after.ChunkCount);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_chunk_outlives_a_restart_of_its_server()
+    {
+        var id = NewId();
+        var bytes = Bytes(2 << 20, seed: 8);
+        await PutAsync(storage.Chunks(4), id, bytes);
+        await storage.Commands.RestartAsync("chunks-4");
+        await storage.Commands.WaitForHealthyAsync("chunks-4");
+
+        var chunks = storage.Chunks(4);
+        var back = await Eventually.ReturnsAsync(async () => await ReadBytesAsync(chunks, id, 0, 0), read => read.Length == bytes.Length,
+            TimeSpan.FromSeconds(30), "the restarted server serves the chunk");
+        Assert.Equal(bytes, back);
+        Assert.True((await chunks.HealthCheckAsync(new HealthCheckRequest())).ChunkCount >= 1);
+        await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
+    }
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static byte[] Bytes(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static Task<PutChunkReply> PutAsync(ChunkStore.ChunkStoreClient chunks, string id, byte[] bytes)
+        => PutAsync(chunks, id, new MemoryStream(bytes), bytes.Length);
+
+    /// <summary>Streams <paramref name="size"/> deterministic bytes; returns the reply and the SHA-256 of what was sent.</summary>
+    private static async Task<(PutChunkReply Reply, byte[] Sha256)> PutAsync(ChunkStore.ChunkStoreClient chunks, string id, long size, int seed)
+    {
+        var random = new Random(seed);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var call = chunks.PutChunk();
+        await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = size } });
+        var block = new byte[MessageBytes];
+        for (var sent = 0L; sent < size; sent += block.Length)
+        {
+            random.NextBytes(block);
+            sha256.AppendData(block);
+            await call.RequestStream.WriteAsync(new PutChunkRequest { Data = UnsafeByteOperations.UnsafeWrap(block) });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return (await call.ResponseAsync, sha256.GetHashAndReset());
+    }
+
+    private static async Task<PutChunkReply> PutAsync(ChunkStore.ChunkStoreClient chunks, string id, Stream bytes, long size)
+    {
+        using var call = chunks.PutChunk();
+        await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = size } });
+        var block = new byte[MessageBytes];
+        int read;
+        while ((read = await bytes.ReadAsync(block)) > 0)
+        {
+            await call.RequestStream.WriteAsync(new PutChunkRequest { Data = ByteString.CopyFrom(block, 0, read) });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseAsync;
+    }
+
+    private static async Task<(long Bytes, byte[] Sha256)> ReadAsync(ChunkStore.ChunkStoreClient chunks, string id)
+    {
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var total = 0L;
+        using var call = chunks.GetChunk(new GetChunkRequest { ChunkId = id });
+        await foreach (var data in call.ResponseStream.ReadAllAsync())
+        {
+            sha256.AppendData(data.Data.Span);
+            total += data.Data.Length;
+        }
+
+        return (total, sha256.GetHashAndReset());
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(ChunkStore.ChunkStoreClient chunks, string id, long offset, long length)
+    {
+        using var bytes = new MemoryStream();
+        using var call = chunks.GetChunk(new GetChunkRequest { ChunkId = id, Offset = offset, Length = length });
+        await foreach (var data in call.ResponseStream.ReadAllAsync())
+        {
+            bytes.Write(data.Data.Span);
+        }
+
+        return bytes.ToArray();
+    }
+}
