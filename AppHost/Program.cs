@@ -111,12 +111,21 @@ if (systems.Contains("commerce")) // seed 002: products fanned out to inventory 
     gateway.WithReference(catalog).WithReference(orders).WithReference(reports);
 }
 
-if (systems.Contains("storage")) // seed 004: six gRPC chunk servers (the storage gateway in front of them is still to come)
+if (systems.Contains("storage")) // seed 004: a storage gateway placing each chunk of a file on two of six gRPC chunk servers
 {
+    var storage = builder.AddProject<Projects.Storage>("storage")
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "storagedb")
+        .WithReference(auth)
+        .WithSettings(builder.Configuration, "Storage")
+        .WithHttpHealthCheck("/health");
     for (var i = 0; i < 6; i++)
     {
-        builder.AddChunkServer($"chunks-{i}");
+        var chunks = builder.AddChunkServer($"chunks-{i}");
+        storage.WithReference(chunks).WaitFor(chunks);
     }
+
+    gateway.WithReference(storage);
 }
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot

@@ -26,15 +26,25 @@ internal static class GatewayRoutes
         // Commerce's orders and reports services decide themselves: a user's token, or a guest where the deployment allows.
         ("orders", "/api/v1/orders/{**rest}", "orders", false),
         ("reports", "/api/v1/reports/{**rest}", "reports", false),
+        ("storage", "/api/storage/{**rest}", "storage", true),
     ];
 
-    /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>
+    /// <summary>Routes whose request bodies may be larger than the platform's 64 KiB: object storage takes files of up to 10 GiB.</summary>
+    private static readonly (string Prefix, long MaxBytes)[] LargeBodies = [("/api/storage", 10L << 30)];
+
     /// <summary>
     /// Services that may take longer than the route budget by design: a checkout waits up to 8 s for its saga before it
     /// answers 202 (the first one after a boot, with five services still compiling their paths, takes about 4 s here).
+    /// A file upload or download is as long as its bytes take; the budget is the time without a byte moving, and storage
+    /// answers a finished upload once both copies of its last chunk are on disk.
     /// </summary>
-    private static readonly Dictionary<string, TimeSpan> LongerBudgets = new() { ["orders"] = TimeSpan.FromSeconds(10) };
+    private static readonly Dictionary<string, TimeSpan> LongerBudgets = new() { ["orders"] = TimeSpan.FromSeconds(10), ["storage"] = TimeSpan.FromSeconds(30) };
 
+    /// <summary>The largest request body a path may send (64 KiB but on the routes of <see cref="LargeBodies"/>).</summary>
+    public static long MaxBodyBytes(PathString path)
+        => LargeBodies.Where(b => path.StartsWithSegments(b.Prefix)).Select(b => b.MaxBytes).DefaultIfEmpty(ServiceDefaults.ServiceDefaultsExtensions.MaxRequestBodyBytes).First();
+
+    /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>
     public static IEnumerable<string> Clusters(IConfiguration configuration)
         => Routes.Select(r => r.Cluster).Distinct().Where(c => configuration.GetSection($"services:{c}").Exists());
 

@@ -20,7 +20,8 @@ var app = builder.Build();
 app.Use(async (context, next) =>
 {
     // Refuse oversized bodies before proxying, so the answer is a clean 413 whatever the upstream does.
-    if (context.Request.ContentLength > ServiceDefaultsExtensions.MaxRequestBodyBytes)
+    var maxBody = GatewayRoutes.MaxBodyBytes(context.Request.Path);
+    if (context.Request.ContentLength > maxBody)
     {
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
@@ -29,10 +30,15 @@ app.Use(async (context, next) =>
             ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
                 Status = 413, Type = ProblemTypes.PayloadTooLarge, Title = "Payload too large",
-                Detail = $"Request bodies are limited to {ServiceDefaultsExtensions.MaxRequestBodyBytes} bytes.",
+                Detail = $"Request bodies are limited to {maxBody} bytes.",
             },
         });
         return;
+    }
+
+    if (maxBody != ServiceDefaultsExtensions.MaxRequestBodyBytes && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+    {
+        limit.MaxRequestBodySize = maxBody; // a chunked body is cut off at the same limit
     }
 
     await next();

@@ -8,14 +8,37 @@ using Platform.Storage.Chunks;
 namespace Platform.IntegrationTests.Storage;
 
 /// <summary>
-/// The AppHost's graph started with the object storage system only (<c>--Systems=storage</c>): six chunk servers,
-/// reached over gRPC straight at their endpoints, as the seed's gRPC tests do.
+/// The AppHost's graph started with object storage and the workspace platform (<c>--Systems=platform,storage</c>: a user
+/// signs up through the registration saga, which needs the users and workspaces services). Files go through the gateway
+/// with a user's token; the chunk servers are also reached over gRPC straight at their endpoints, as the seed's gRPC
+/// tests do. Chunks are 4 MiB here (64 MiB by default) so small files span several, a replaced or deleted file's chunks
+/// leave their servers after 1 s (10 min by default), and the gateway's per-client limit is raised for the concurrency tests.
 /// </summary>
 public sealed class StorageFixture : PlatformFixture
 {
     private readonly Dictionary<string, GrpcChannel> _channels = [];
 
-    protected override string[] Arguments => ["--Systems=storage"];
+    private Tokens? _user;
+    private Tokens? _otherTenant;
+
+    protected override string[] Arguments =>
+    [
+        "--Systems=platform,storage", "--Storage:ChunkSize=4194304", "--Storage:DeleteGrace=00:00:01",
+        "--RateLimiting:Burst=100000", "--RateLimiting:TokensPerSecond=100000",
+    ];
+
+    /// <summary>A signed-up user's tokens (one user, one tenant, for the collection).</summary>
+    public Tokens User => _user ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>A user of another tenant.</summary>
+    public Tokens OtherTenant => _otherTenant ?? throw new InvalidOperationException("Not initialised.");
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _user = (await Gateway.SignUpAsync()).Tokens;
+        _otherTenant = (await Gateway.SignUpAsync()).Tokens;
+    }
 
     /// <summary>A client of one chunk server (one channel per server, kept for the collection).</summary>
     public ChunkStore.ChunkStoreClient Chunks(int server)

@@ -1,0 +1,366 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Grpc.Core;
+using Platform.IntegrationTests.Infrastructure;
+using Platform.Storage.Chunks;
+
+namespace Platform.IntegrationTests.Storage;
+
+/// <summary>
+/// Seed 004's end-to-end tests of the file API, through the gateway with a user's token: files go in and come back whole
+/// (as ranges too), are listed page by page with a cursor, described by their metadata, replaced atomically and deleted
+/// with their chunks; what is refused is refused before anything is stored, and another tenant sees nothing.
+/// </summary>
+[Collection(StorageCollection.Name)]
+[Trait("Category", "storage")]
+public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper output)
+{
+    private HttpClient Gateway => storage.Gateway;
+
+    [Fact]
+    public async Task A_10_MB_file_goes_in_and_comes_back_whole_in_chunks_on_two_servers_each()
+    {
+        var key = NewKey();
+        var bytes = Bytes(10_000_000, seed: 1);
+        using var put = await PutAsync(key, bytes);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        var created = await put.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(key, created.GetProperty("key").GetString());
+        Assert.Equal(bytes.Length, created.GetProperty("size").GetInt64());
+        Assert.Equal(Sha256(bytes), created.GetProperty("sha256").GetString());
+        Assert.Equal(3, created.GetProperty("chunks").GetInt32()); // 4 MiB chunks in this graph
+
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("application/octet-stream", get.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(bytes, await get.Content.ReadAsByteArrayAsync());
+
+        var metadata = await MetadataAsync(key);
+        Assert.Equal(bytes.Length, metadata.GetProperty("size").GetInt64());
+        Assert.Equal(Sha256(bytes), metadata.GetProperty("sha256").GetString());
+        var offset = 0L;
+        foreach (var chunk in metadata.GetProperty("chunks").EnumerateArray())
+        {
+            Assert.Equal(offset, chunk.GetProperty("offset").GetInt64());
+            offset += chunk.GetProperty("size").GetInt64();
+            var servers = chunk.GetProperty("servers").EnumerateArray().Select(s => s.GetString()).ToList();
+            Assert.Equal(2, servers.Distinct().Count());
+        }
+
+        Assert.Equal(bytes.Length, offset);
+    }
+
+    [Fact]
+    public async Task A_range_comes_back_as_206_with_exactly_its_bytes_even_across_chunks()
+    {
+        var key = NewKey();
+        var bytes = Bytes(9_000_000, seed: 2);
+        (await PutAsync(key, bytes)).Dispose();
+
+        foreach (var (from, to) in new[] { (0L, 99L), (4_194_300L, 4_194_400L), (8_999_990L, 8_999_999L) })
+        {
+            using var request = Request(HttpMethod.Get, $"/api/storage/files/{key}");
+            request.Headers.Range = new RangeHeaderValue(from, to);
+            using var response = await Gateway.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal(bytes.AsSpan((int)from, (int)(to - from + 1)).ToArray(), await response.Content.ReadAsByteArrayAsync());
+        }
+
+        using var past = Request(HttpMethod.Get, $"/api/storage/files/{key}");
+        past.Headers.Range = new RangeHeaderValue(9_000_000, null);
+        using var unsatisfiable = await Gateway.SendAsync(past);
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, unsatisfiable.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_a_404_problem_and_a_malformed_key_a_400()
+    {
+        using var missing = await SendAsync(HttpMethod.Get, $"/api/storage/files/{NewKey()}");
+        await missing.AssertProblemAsync(404, "not-found");
+        using var metadata = await SendAsync(HttpMethod.Get, $"/api/storage/files/{NewKey()}/metadata");
+        await metadata.AssertProblemAsync(404, "not-found");
+        using var delete = await SendAsync(HttpMethod.Delete, $"/api/storage/files/{NewKey()}");
+        await delete.AssertProblemAsync(404, "not-found");
+        using var malformed = await PutAsync("bad%20key", [1, 2, 3]);
+        await malformed.AssertProblemAsync(400, "validation");
+    }
+
+    [Fact]
+    public async Task A_file_over_10_GiB_is_refused_with_413_before_a_byte_is_sent()
+    {
+        var key = NewKey();
+        using var request = Request(HttpMethod.Put, $"/api/storage/files/{key}");
+        var body = new NeverSentContent(11L << 30);
+        request.Content = body;
+        request.Headers.ExpectContinue = true; // the client waits for the server's word before sending the body
+        using var response = await Gateway.SendAsync(request);
+        await response.AssertProblemAsync(413, "payload-too-large");
+        Assert.False(body.Started, "no byte of the body was asked for");
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_content_type_outside_the_allowed_list_is_a_415_and_nothing_is_stored()
+    {
+        var key = NewKey();
+        using var put = await PutAsync(key, [1, 2, 3], "application/x-msdownload");
+        await put.AssertProblemAsync(415, "unsupported-media-type");
+        using var none = await PutAsync(key, [1, 2, 3], contentType: null);
+        await none.AssertProblemAsync(415, "unsupported-media-type");
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task Listing_pages_with_a_cursor_that_neither_repeats_nor_skips_while_files_are_written()
+    {
+        var prefix = $"list-{Guid.NewGuid():N}-";
+        foreach (var name in new[] { "b", "d", "f", "h", "j" })
+        {
+            (await PutAsync(prefix + name, [1])).Dispose();
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await Gateway.SendAsync(HttpMethod.Get, $"/api/storage/files?prefix={prefix}&limit=2{(cursor is null ? "" : $"&cursor={cursor}")}", storage.User.AccessToken);
+            var list = await page.Content.ReadFromJsonAsync<JsonElement>();
+            seen.AddRange(list.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("key").GetString()!));
+            cursor = list.GetProperty("nextCursor").GetString();
+            if (pages++ == 0)
+            {
+                // Written during the listing: one before the cursor (not listed now), one after it (listed).
+                (await PutAsync(prefix + "a", [1])).Dispose();
+                (await PutAsync(prefix + "i", [1])).Dispose();
+            }
+        }
+        while (cursor is not null);
+
+        Assert.Equal(["b", "d", "f", "h", "i", "j"], seen.Select(k => k[prefix.Length..]));
+        using var bad = await SendAsync(HttpMethod.Get, "/api/storage/files?limit=0");
+        await bad.AssertProblemAsync(400, "validation");
+        using var forged = await SendAsync(HttpMethod.Get, "/api/storage/files?cursor=%2F%2F%2F");
+        await forged.AssertProblemAsync(400, "validation");
+    }
+
+    [Fact]
+    public async Task A_deleted_file_is_gone_and_its_chunks_leave_their_servers()
+    {
+        var key = NewKey();
+        (await PutAsync(key, Bytes(6_000_000, seed: 3))).Dispose();
+        var copies = (await MetadataAsync(key)).GetProperty("chunks").EnumerateArray()
+            .SelectMany(c => c.GetProperty("servers").EnumerateArray().Select(s => (Id: c.GetProperty("chunkId").GetString()!, Server: s.GetString()!))).ToList();
+        Assert.Equal(4, copies.Count); // two chunks, two copies each
+        foreach (var (id, server) in copies)
+        {
+            Assert.NotNull(await ChunkSizeAsync(server, id));
+        }
+
+        using var delete = await SendAsync(HttpMethod.Delete, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        foreach (var (id, server) in copies)
+        {
+            await Eventually.ReturnsAsync(() => ChunkSizeAsync(server, id), size => size is null, TimeSpan.FromSeconds(30), $"chunk {id} leaves {server}");
+        }
+    }
+
+    [Fact]
+    public async Task Overwriting_a_file_swaps_it_whole_and_the_old_chunks_are_removed()
+    {
+        var key = NewKey();
+        var (first, second) = (Bytes(5_000_000, seed: 4), Bytes(7_000_000, seed: 5));
+        (await PutAsync(key, first)).Dispose();
+        var old = (await MetadataAsync(key)).GetProperty("chunks").EnumerateArray().Select(c => (Id: c.GetProperty("chunkId").GetString()!, Server: c.GetProperty("servers")[0].GetString()!)).ToList();
+
+        // Readers during the overwrite see one version or the other, whole.
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 3).Select(async _ =>
+        {
+            var versions = new HashSet<string>();
+            while (!stop.IsCancellationRequested)
+            {
+                using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+                versions.Add(Sha256(await get.Content.ReadAsByteArrayAsync()));
+            }
+
+            return versions;
+        }).ToList();
+        using (var put = await PutAsync(key, second))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        await stop.CancelAsync();
+        var seen = (await Task.WhenAll(readers)).SelectMany(v => v).ToHashSet();
+        Assert.Subset(new HashSet<string> { Sha256(first), Sha256(second) }, seen);
+
+        using var after = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(second, await after.Content.ReadAsByteArrayAsync());
+        foreach (var (id, server) in old)
+        {
+            await Eventually.ReturnsAsync(() => ChunkSizeAsync(server, id), size => size is null, TimeSpan.FromSeconds(30), $"the replaced chunk {id} leaves {server}");
+        }
+    }
+
+    [Fact]
+    public async Task Another_tenant_cannot_read_list_or_delete_a_file()
+    {
+        var key = NewKey();
+        (await PutAsync(key, [1, 2, 3])).Dispose();
+        using var read = await Gateway.SendAsync(HttpMethod.Get, $"/api/storage/files/{key}", storage.OtherTenant.AccessToken);
+        await read.AssertProblemAsync(404, "not-found");
+        using var delete = await Gateway.SendAsync(HttpMethod.Delete, $"/api/storage/files/{key}", storage.OtherTenant.AccessToken);
+        await delete.AssertProblemAsync(404, "not-found");
+        var list = await (await Gateway.SendAsync(HttpMethod.Get, $"/api/storage/files?prefix={key}", storage.OtherTenant.AccessToken)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Empty(list.GetProperty("files").EnumerateArray());
+        using var anonymous = await Gateway.GetAsync($"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_upload_cut_off_midway_leaves_no_file_and_no_chunk()
+    {
+        var before = await TotalChunksAsync();
+        var key = NewKey();
+        using var request = Request(HttpMethod.Put, $"/api/storage/files/{key}");
+        request.Content = new FailingContent(bytesBeforeFailure: 9_000_000);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        await Assert.ThrowsAnyAsync<Exception>(() => Gateway.SendAsync(request));
+
+        await Eventually.ReturnsAsync(TotalChunksAsync, total => total == before, TimeSpan.FromSeconds(30), "the cut-off upload's chunks are removed");
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task Twenty_concurrent_uploads_and_downloads_all_come_back_whole()
+    {
+        var files = Enumerable.Range(0, 20).Select(i => (Key: NewKey(), Bytes: Bytes(1_000_000 + (i * 100_000), seed: 100 + i))).ToList();
+        var puts = await Task.WhenAll(files.Select(async f =>
+        {
+            using var put = await PutAsync(f.Key, f.Bytes);
+            return put.StatusCode;
+        }));
+        Assert.All(puts, status => Assert.Equal(HttpStatusCode.Created, status));
+        var gets = await Task.WhenAll(files.Concat(files).Select(async f =>
+        {
+            using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{f.Key}");
+            return Sha256(await get.Content.ReadAsByteArrayAsync()) == Sha256(f.Bytes);
+        }));
+        Assert.All(gets, Assert.True);
+        output.WriteLine($"{files.Count} uploads, {gets.Length} downloads, all whole");
+    }
+
+    private static string NewKey() => $"file-{Guid.NewGuid():N}.bin";
+
+    private static byte[] Bytes(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private HttpRequestMessage Request(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", storage.User.AccessToken);
+        return request;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path)
+    {
+        using var request = Request(method, path);
+        return await Gateway.SendAsync(request);
+    }
+
+    private async Task<HttpResponseMessage> PutAsync(string key, byte[] bytes, string? contentType = "application/octet-stream")
+    {
+        using var request = Request(HttpMethod.Put, $"/api/storage/files/{key}");
+        request.Content = new ByteArrayContent(bytes);
+        request.Content.Headers.ContentType = contentType is null ? null : new MediaTypeHeaderValue(contentType);
+        return await Gateway.SendAsync(request);
+    }
+
+    private async Task<JsonElement> MetadataAsync(string key)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}/metadata");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>The chunk's size on that server, or null when the server has no such chunk.</summary>
+    private async Task<long?> ChunkSizeAsync(string server, string chunkId)
+    {
+        try
+        {
+            var total = 0L;
+            using var call = storage.Chunks(int.Parse(server["chunks-".Length..], System.Globalization.CultureInfo.InvariantCulture)).GetChunk(new GetChunkRequest { ChunkId = chunkId });
+            await foreach (var data in call.ResponseStream.ReadAllAsync())
+            {
+                total += data.Data.Length;
+            }
+
+            return total;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task<long> TotalChunksAsync()
+    {
+        var counts = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i => (await storage.Chunks(i).HealthCheckAsync(new HealthCheckRequest())).ChunkCount));
+        return counts.Sum();
+    }
+
+    /// <summary>A body that announces its length and records whether anyone started reading it.</summary>
+    private sealed class NeverSentContent(long length) : HttpContent
+    {
+        public bool Started { get; private set; }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            Started = true;
+            return Task.FromException(new InvalidOperationException("The body of a refused upload was asked for."));
+        }
+
+        protected override bool TryComputeLength(out long length1)
+        {
+            length1 = length;
+            return true;
+        }
+    }
+
+    /// <summary>A chunked body that sends some bytes, then fails: a client that goes away in the middle of an upload.</summary>
+    private sealed class FailingContent(int bytesBeforeFailure) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var block = new byte[64 * 1024];
+            for (var sent = 0; sent < bytesBeforeFailure; sent += block.Length)
+            {
+                await stream.WriteAsync(block);
+                await stream.FlushAsync();
+            }
+
+            throw new IOException("The client went away.");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

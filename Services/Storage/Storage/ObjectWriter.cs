@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Platform.Storage.Chunks;
+
+namespace Platform.Storage;
+
+/// <summary>The body passed the largest object allowed (<see cref="ObjectWriter.MaxObjectBytes"/>).</summary>
+internal sealed class ObjectTooLargeException() : Exception($"An object is at most {ObjectWriter.MaxObjectBytes} bytes.");
+
+/// <summary>
+/// Streams an upload into chunks of <c>Storage:ChunkSize</c> (64 MiB), each written to <c>Storage:ReplicationFactor</c>
+/// (2) chunk servers at once, 64 KiB at a time: the slower copy paces the client, and memory stays one buffer whatever
+/// the object's size. The object's SHA-256 is computed on the way. Only once every chunk is stored on all its servers,
+/// with the same SHA-256, does the object become visible (<see cref="ObjectStore.CommitAsync"/>); an upload that fails,
+/// is cancelled or refused queues every copy it wrote for removal, and leaves no file.
+/// </summary>
+internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, IConfiguration configuration, TimeProvider clock)
+{
+    /// <summary>10 GiB.</summary>
+    public const long MaxObjectBytes = 10L << 30;
+
+    private const int MessageBytes = 64 * 1024;
+    private readonly long _chunkSize = configuration.GetValue("Storage:ChunkSize", 64L << 20);
+    private readonly int _copies = configuration.GetValue("Storage:ReplicationFactor", 2);
+
+    public async Task<StoredObject> WriteAsync(Guid tenantId, string key, string contentType, Stream body, long? contentLength, CancellationToken cancellationToken)
+    {
+        var versionId = Guid.CreateVersion7();
+        var chunks = new List<StoredChunk>();
+        var written = new List<(string ChunkId, string Server)>();
+        using var objectHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(MessageBytes);
+        var total = 0L;
+        try
+        {
+            async Task<int> ReadAsync(long most)
+            {
+                var read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(MessageBytes, most)), cancellationToken);
+                total += read;
+                if (total > MaxObjectBytes)
+                {
+                    throw new ObjectTooLargeException();
+                }
+
+                objectHash.AppendData(buffer, 0, read);
+                return read;
+            }
+
+            var pending = await ReadAsync(_chunkSize);
+            while (pending > 0)
+            {
+                var chunkId = Guid.NewGuid().ToString("N");
+                var expected = contentLength is { } length ? Math.Min(_chunkSize, length - (total - pending)) : _chunkSize;
+                var placed = servers.Place(_copies, expected);
+                written.AddRange(placed.Select(s => (chunkId, s.Name)));
+                var calls = placed.Select(s => s.Client.PutChunk(cancellationToken: cancellationToken)).ToList();
+                try
+                {
+                    await Task.WhenAll(calls.Select(c => c.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = chunkId, ExpectedSize = expected } }, cancellationToken)));
+                    var inChunk = 0L;
+                    while (pending > 0)
+                    {
+                        var data = new PutChunkRequest { Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, pending)) };
+                        await Task.WhenAll(calls.Select(c => c.RequestStream.WriteAsync(data, cancellationToken))); // serialised: the buffer is free again
+                        inChunk += pending;
+                        pending = await ReadAsync(inChunk < _chunkSize ? _chunkSize - inChunk : MessageBytes);
+                        if (inChunk == _chunkSize)
+                        {
+                            break; // what was just read starts the next chunk
+                        }
+                    }
+
+                    await Task.WhenAll(calls.Select(c => c.RequestStream.CompleteAsync()));
+                    var replies = await Task.WhenAll(calls.Select(c => c.ResponseAsync));
+                    var sha256 = Convert.ToHexStringLower(replies[0].Sha256.Span);
+                    if (replies.Any(r => r.Size != inChunk || !r.Sha256.Span.SequenceEqual(replies[0].Sha256.Span)))
+                    {
+                        throw new IOException($"The copies of chunk {chunkId} disagree with what was sent.");
+                    }
+
+                    chunks.Add(new StoredChunk(chunkId, chunks.Count, total - pending - inChunk, inChunk, sha256, placed.Select(s => s.Name).ToArray()));
+                }
+                finally
+                {
+                    foreach (var call in calls)
+                    {
+                        call.Dispose(); // cancels a call still open: its server drops the partial chunk
+                    }
+                }
+            }
+
+            var stored = new StoredObject(key, versionId, total, contentType, Convert.ToHexStringLower(objectHash.GetHashAndReset()), clock.GetUtcNow(), chunks);
+            await store.CommitAsync(tenantId, stored, cancellationToken);
+            return stored;
+        }
+        catch
+        {
+            // Whatever went wrong (the client went away, a server failed, the body was too large), no file appears and no
+            // copy stays behind: every chunk this upload wrote is queued for removal, on a token of its own.
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await store.AbandonAsync(written, cleanup.Token);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
