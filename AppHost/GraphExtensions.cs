@@ -48,12 +48,18 @@ internal static class GraphExtensions
 
     /// <summary>
     /// A chunk server of object storage: gRPC over h2c (so its health is asked over HTTP/2), its own data directory (in the
-    /// run's folder locally, where it outlives a restart of the server; a volume path in the manifest) and its quota
+    /// run's folder locally, private to the user, where it outlives a restart of the server; a fixed path in the manifest)
+    /// and its quota
     /// (<c>--Storage:ChunkQuotaBytes</c>, 8 GiB by default).
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddChunkServer(this IDistributedApplicationBuilder builder, string name)
     {
-        var dataDirectory = builder.ExecutionContext.IsRunMode ? RunDirectory.Of(builder).CreateFolder(name) : "/var/lib/platform/chunks";
+        var dataDirectory = "/var/lib/platform/chunks"; // in a container: a deployment backs it with a volume (the manifest declares none)
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            dataDirectory = RunDirectory.Of(builder).CreatePrivateFolder(name); // the chunks are users' files
+        }
+
         return builder.AddProject<Projects.ChunkServer>(name)
             .WithHttpEndpoint()
             .WithEnvironment("ChunkServer__DataDirectory", dataDirectory)

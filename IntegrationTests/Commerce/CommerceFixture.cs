@@ -8,7 +8,8 @@ namespace Platform.IntegrationTests.Commerce;
 /// as one client (the 100 concurrent checkouts), so the limit is raised here as it is for a load test. Saga steps may
 /// act out injected faults (test only), and a silent step is given up on after 10 s. Report jobs walk the catalog at 4
 /// pages a second (3 s for an inventory summary), slow enough to kill a worker in the middle of one. Every edge goes
-/// through a fault proxy, for the network tests (the seed's <c>tc netem</c>).
+/// through a fault proxy, for the network tests (the seed's <c>tc netem</c>), and a product's downstream calls get 3 s
+/// (1 s by default), so the delays those tests add stay clear of the budget on a busy machine.
 /// </summary>
 public sealed class CommerceFixture : PlatformFixture
 {
@@ -16,7 +17,7 @@ public sealed class CommerceFixture : PlatformFixture
     [
         "--Systems=commerce", "--RateLimiting:Burst=100000", "--RateLimiting:TokensPerSecond=100000",
         "--Sagas:AllowFaultInjection=true", "--Sagas:StepTimeout=00:00:10", "--Reports:PagesPerSecond=4",
-        "--EdgeProxies=true", "--ChaosControlPort=0",
+        "--EdgeProxies=true", "--ChaosControlPort=0", "--Commerce:DownstreamBudget=00:00:03",
     ];
 }
 

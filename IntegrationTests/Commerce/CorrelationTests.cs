@@ -39,7 +39,7 @@ public sealed class CorrelationTests(CommerceFixture commerce)
         };
         request.Headers.Add("X-Correlation-Id", correlationId);
         using var response = await commerce.Gateway.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Accepted }); // 202 when the saga outlives the request's budget
 
         foreach (var service in new[] { "gateway", "orders", "inventory", "pricing", "payments" })
         {

@@ -121,6 +121,19 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_stream_shorter_than_its_header_announced_is_refused_and_nothing_is_stored()
+    {
+        var chunks = storage.Chunks(3);
+        var id = NewId();
+        using var call = chunks.PutChunk();
+        await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = 2 * MessageBytes } });
+        await call.RequestStream.WriteAsync(new PutChunkRequest { Data = ByteString.CopyFrom(new byte[MessageBytes]) });
+        await call.RequestStream.CompleteAsync();
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync)).StatusCode);
+        Assert.False(File.Exists(storage.ChunkFileOf(3, id)));
+    }
+
+    [Fact]
     public async Task Concurrent_writers_of_one_id_store_one_whole_copy_and_other_bytes_under_it_are_refused()
     {
         var chunks = storage.Chunks(5);
@@ -129,7 +142,9 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var bytes = Bytes(4 << 20, seed: 5);
         var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PutAsync(chunks, id, bytes)));
         Assert.All(replies, r => Assert.Equal(SHA256.HashData(bytes), r.Sha256.ToByteArray()));
-        Assert.Equal(before.ChunkCount + 1, (await chunks.HealthCheckAsync(new HealthCheckRequest())).ChunkCount);
+        var stored = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        Assert.Equal(before.ChunkCount + 1, stored.ChunkCount);
+        Assert.Equal(before.UsedBytes + new FileInfo(storage.ChunkFileOf(5, id)).Length, stored.UsedBytes); // counted once
 
         var other = await Assert.ThrowsAsync<RpcException>(() => PutAsync(chunks, id, Bytes(4 << 20, seed: 6)));
         Assert.Equal(StatusCode.AlreadyExists, other.StatusCode);
@@ -196,10 +211,15 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
             await Assert.ThrowsAnyAsync<Exception>(() => call.ResponseAsync);
         }
 
+        // Total = used + free + reserved: nothing reserved any more, nothing more used, no temporary file left.
         var after = await Eventually.ReturnsAsync(() => chunks.HealthCheckAsync(new HealthCheckRequest()).ResponseAsync,
-            health => health.FreeBytes == before.FreeBytes, TimeSpan.FromSeconds(30), "the interrupted write's reservation is released");
+            health => health.TotalBytes - health.FreeBytes - health.UsedBytes == 0, TimeSpan.FromSeconds(30), "the interrupted write's reservation is released");
         Assert.Equal(before.ChunkCount, after.ChunkCount);
+        Assert.Equal(before.UsedBytes, after.UsedBytes);
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(storage.ChunkFileOf(2, id)))!)!, "tmp");
+        await Eventually.ReturnsAsync(() => Task.FromResult(Directory.EnumerateFiles(temporary, $"{id}.*").Count()), count => count == 0,
+            TimeSpan.FromSeconds(30), "the interrupted write's temporary file is removed");
     }
 
     [Fact]

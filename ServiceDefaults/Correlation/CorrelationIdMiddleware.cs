@@ -50,10 +50,17 @@ internal sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILog
             {
                 if (!HealthExtensions.IsProbe(context.Request.Path))
                 {
-                    Answered(_access, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds, id, requestId ?? "-");
+                    Answered(_access, context.Request.Method, Printable(context.Request.Path.Value), context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds, id, requestId ?? "-");
                 }
             }
         }
+    }
+
+    /// <summary>The path as a log line may carry it: Kestrel has decoded %XX already, so control characters become '?', and it is cut at 256.</summary>
+    private static string Printable(string? path)
+    {
+        var text = path is { Length: > 256 } ? path[..256] : path ?? "";
+        return text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? '?' : c)) : text;
     }
 
     // The ids are in the line itself as well as in its scope: the console prints no scopes (they would triple its bytes).

@@ -100,8 +100,9 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
         using var activity = MessagingTelemetry.Start($"{Topic} process", ActivityKind.Consumer, headers.Get(MessageHeaders.TraceParent));
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.consumer.group.name", Name);
-        CorrelationId.Current = message.CorrelationId;
-        using var scope = message.CorrelationId is { } correlationId ? logger.BeginScope(new CorrelationScope(correlationId, null)) : null;
+        var correlationId = CorrelationId.IsAcceptable(message.CorrelationId) ? message.CorrelationId! : CorrelationId.New();
+        CorrelationId.Current = correlationId;
+        using var scope = logger.BeginScope(new CorrelationScope(correlationId, null));
         for (var attempt = 1; ; attempt++)
         {
             try

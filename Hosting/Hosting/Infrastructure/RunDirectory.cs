@@ -51,6 +51,15 @@ public sealed class RunDirectory : IDisposable
         return folder;
     }
 
+    /// <summary>A folder for one resource's files that only this OS user may read (a process the AppHost launches runs as it).</summary>
+    public string CreatePrivateFolder(string name)
+    {
+        var folder = System.IO.Path.Combine(Path, name);
+        Directory.CreateDirectory(folder);
+        PrivateFiles.SetMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return folder;
+    }
+
     public void Dispose() => TryDelete(Path);
 
     private static RunDirectory Create(string root)

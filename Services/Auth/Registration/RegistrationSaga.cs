@@ -46,21 +46,30 @@ internal sealed class RegistrationSaga : SagaDefinition
 
 /// <summary>
 /// The registration's first step: the tenant and an inactive account (activated when the saga completes). The password
-/// is hashed here, off the request path (after the claim, so a redelivery does not hash again), and its sealed copy is
-/// erased in the same transaction.
+/// is hashed here, off the request path, and its sealed copy is erased in the same transaction. It is the one step that
+/// does not derive from <see cref="PostgresSagaStep"/>: the hash (CPU-bound, two at a time, shared with logins) is made
+/// before its transaction opens, so no connection sits idle in a transaction while it queues for the hasher.
 /// </summary>
-internal sealed class AccountStep(NpgsqlDataSource db, CredentialVault vault, Accounts.PasswordHashing passwords) : PostgresSagaStep(db)
+internal sealed class AccountStep(NpgsqlDataSource db, CredentialVault vault, Accounts.PasswordHashing passwords) : ISagaStepHandler
 {
-    public override string Saga => RegistrationSaga.SagaName;
+    public string Saga => RegistrationSaga.SagaName;
 
-    public override string StepName => "account";
+    public string StepName => "account";
 
-    protected override async Task<object?> ActAsync(SagaStep command, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public async Task ExecuteAsync(SagaStep command, CancellationToken cancellationToken)
     {
-        await using var sealedPassword = Sql.Command(connection, transaction, "SELECT password_sealed FROM registrations WHERE id = $1", command.SagaId);
+        await using var sealedPassword = db.CreateCommand("SELECT password_sealed FROM registrations WHERE id = $1");
+        sealedPassword.Parameters.Add(new() { Value = command.SagaId });
         var hash = await sealedPassword.ExecuteScalarAsync(cancellationToken) is byte[] sealedBytes
             ? await passwords.HashAsync(vault.Open(sealedBytes), cancellationToken)
-            : throw new SagaStepFailedException("The registration's credentials are gone."); // the registration ended before this step ran
+            : null; // already taken by an earlier delivery (then the claim below finds the step done) or the registration is over
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await command.ClaimAsync(connection, transaction, cancellationToken))
+        {
+            return;
+        }
 
         var email = command.Get<string>("email");
         var displayName = command.Get<string>("displayName");
@@ -72,7 +81,8 @@ internal sealed class AccountStep(NpgsqlDataSource db, CredentialVault vault, Ac
                     command.Get<Guid>("tenantId"), command.Find<string>("organization") ?? $"{displayName}'s organization"),
                 Sql.BatchCommand(
                     "INSERT INTO accounts (id, tenant_id, email, email_normalized, password_hash, display_name, created_at, active) VALUES ($1, $2, $3, $4, $5, $6, now(), false)",
-                    command.Get<Guid>("userId"), command.Get<Guid>("tenantId"), email, Accounts.AccountStore.Normalize(email), hash, displayName),
+                    command.Get<Guid>("userId"), command.Get<Guid>("tenantId"), email, Accounts.AccountStore.Normalize(email),
+                    hash ?? throw new SagaStepFailedException("The registration's credentials are gone."), displayName),
                 Sql.BatchCommand("UPDATE registrations SET password_sealed = NULL WHERE id = $1", command.SagaId),
             },
         };
@@ -85,24 +95,28 @@ internal sealed class AccountStep(NpgsqlDataSource db, CredentialVault vault, Ac
             throw new SagaStepFailedException("An account with this email already exists.");
         }
 
-        return null;
+        await Messaging.Outbox.Outbox.WriteAsync(connection, transaction, [command.Completed()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
-    protected override async Task UndoAsync(SagaStep command, bool applied, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public async Task CompensateAsync(SagaStep command, CancellationToken cancellationToken)
     {
-        if (!applied)
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await command.ClaimCompensationAsync(connection, transaction, cancellationToken))
         {
-            return;
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    Sql.BatchCommand("DELETE FROM accounts WHERE id = $1", command.Get<Guid>("userId")),
+                    Sql.BatchCommand("DELETE FROM tenants WHERE id = $1", command.Get<Guid>("tenantId")),
+                },
+            };
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                Sql.BatchCommand("DELETE FROM accounts WHERE id = $1", command.Get<Guid>("userId")),
-                Sql.BatchCommand("DELETE FROM tenants WHERE id = $1", command.Get<Guid>("tenantId")),
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await Messaging.Outbox.Outbox.WriteAsync(connection, transaction, [command.Compensated()], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Npgsql;
 
 namespace Platform.Orders;
@@ -16,12 +15,48 @@ internal sealed class OrderOutcomes(NpgsqlDataSource db, ILogger<OrderOutcomes> 
     /// <summary>How often a waiter reads its order again without a notification.</summary>
     public static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _waiting = new();
+    /// <summary>The orders requests wait for, each with how many wait (an idempotent retry waits for the same order).</summary>
+    private readonly Dictionary<Guid, (TaskCompletionSource Ended, int Waiters)> _waiting = [];
 
-    /// <summary>Completes when the order's end is notified; the caller removes it with <see cref="Forget"/>.</summary>
-    public Task Ended(Guid orderId) => _waiting.GetOrAdd(orderId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    /// <summary>Completes when the order's end is notified; every call is matched by one <see cref="Forget"/>.</summary>
+    public Task Ended(Guid orderId)
+    {
+        lock (_waiting)
+        {
+            var (ended, waiters) = _waiting.GetValueOrDefault(orderId, (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), 0));
+            _waiting[orderId] = (ended, waiters + 1);
+            return ended.Task;
+        }
+    }
 
-    public void Forget(Guid orderId) => _waiting.TryRemove(orderId, out _);
+    public void Forget(Guid orderId)
+    {
+        lock (_waiting)
+        {
+            if (_waiting.TryGetValue(orderId, out var entry))
+            {
+                if (entry.Waiters > 1)
+                {
+                    _waiting[orderId] = (entry.Ended, entry.Waiters - 1);
+                }
+                else
+                {
+                    _waiting.Remove(orderId);
+                }
+            }
+        }
+    }
+
+    private void Notified(Guid orderId)
+    {
+        lock (_waiting)
+        {
+            if (_waiting.TryGetValue(orderId, out var entry))
+            {
+                entry.Ended.TrySetResult();
+            }
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,9 +67,9 @@ internal sealed class OrderOutcomes(NpgsqlDataSource db, ILogger<OrderOutcomes> 
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) =>
                 {
-                    if (Guid.TryParse(e.Payload, out var orderId) && _waiting.TryGetValue(orderId, out var waiter))
+                    if (Guid.TryParse(e.Payload, out var orderId))
                     {
-                        waiter.TrySetResult();
+                        Notified(orderId);
                     }
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
@@ -56,7 +91,7 @@ internal sealed class OrderOutcomes(NpgsqlDataSource db, ILogger<OrderOutcomes> 
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Listening for order outcomes failed ({Error}); waiting requests read their orders until it is back.", e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);

@@ -84,7 +84,9 @@ internal sealed class OrderStore(NpgsqlDataSource db, CheckoutSaga saga, SagaSta
                     return order;
                 }
 
-                await Task.WhenAny(ended, Task.Delay(left < OrderOutcomes.Recheck ? left : OrderOutcomes.Recheck, clock, cancellationToken));
+                using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                await Task.WhenAny(ended, Task.Delay(left < OrderOutcomes.Recheck ? left : OrderOutcomes.Recheck, clock, pause.Token));
+                await pause.CancelAsync(); // the delay's timer goes with it
             }
         }
         finally

@@ -9,7 +9,8 @@ namespace Platform.ChunkServer;
 /// The chunks on this server's disk, one file each: <c>chunks/&lt;id[0..2]&gt;/&lt;id&gt;</c>, holding the chunk's bytes and
 /// then a footer (an XxHash3 per 1 MiB block, the SHA-256 of the whole, the length, a magic number), so the bytes and
 /// their checksums can never disagree. A chunk is written to <c>tmp/</c> and renamed into place once whole and on disk:
-/// a crash leaves a stray temporary file (swept at start), never a partial chunk.
+/// a crash leaves a stray temporary file (swept at start), never a partial chunk. (The rename is not fsynced: a power
+/// cut just after a chunk was acknowledged can lose that copy; the other copy, on another server, remains.)
 /// </summary>
 internal sealed partial class ChunkFiles
 {
@@ -19,6 +20,7 @@ internal sealed partial class ChunkFiles
 
     private readonly string _chunks;
     private readonly string _tmp;
+    private readonly Lock _publish = new();
 
     public ChunkFiles(string dataDirectory)
     {
@@ -80,6 +82,10 @@ internal sealed partial class ChunkFiles
         {
             return null;
         }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     public static long FooterSize(long length) => (BlockCount(length) * 8) + TrailerSize;
@@ -89,6 +95,11 @@ internal sealed partial class ChunkFiles
     /// <summary>Reads the footer of an open chunk file: its length, SHA-256 and block checksums.</summary>
     public static async Task<ChunkInfo> ReadInfoAsync(FileStream file, CancellationToken cancellationToken)
     {
+        if (file.Length < TrailerSize)
+        {
+            throw new InvalidDataException("The chunk file is shorter than its footer.");
+        }
+
         var trailer = new byte[TrailerSize];
         await RandomAccess.ReadAsync(file.SafeFileHandle, trailer, file.Length - TrailerSize, cancellationToken);
         var length = BinaryPrimitives.ReadInt64LittleEndian(trailer.AsSpan(32));
@@ -102,19 +113,24 @@ internal sealed partial class ChunkFiles
         return new ChunkInfo(length, trailer[..32], blocks);
     }
 
-    /// <summary>Moves a whole chunk into place; false when a chunk of that id is already there (it is left as it is).</summary>
+    /// <summary>
+    /// Moves a whole chunk into place; false when a chunk of that id is already there (it is left as it is). rename(2)
+    /// itself would replace an existing file (File.Move only checks first), so publishing is serialised in this process,
+    /// which alone owns the directory.
+    /// </summary>
     internal bool TryPublish(string tempPath, string id)
     {
         var final = PathOf(id);
         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-        try
+        lock (_publish)
         {
-            File.Move(tempPath, final, overwrite: false); // rename(2): atomic, on the same file system
+            if (File.Exists(final))
+            {
+                return false;
+            }
+
+            File.Move(tempPath, final);
             return true;
-        }
-        catch (IOException) when (File.Exists(final))
-        {
-            return false;
         }
     }
 
@@ -187,7 +203,7 @@ internal sealed class ChunkWriter(ChunkFiles files, string id, string tempPath) 
 
         var sha256 = _sha256.GetHashAndReset();
         await _file.WriteAsync(ChunkFiles.Footer(Length, sha256, _blockHashes), cancellationToken);
-        _file.Flush(flushToDisk: true);
+        await Task.Run(() => _file.Flush(flushToDisk: true), cancellationToken); // fsync, off the request's thread
         await _file.DisposeAsync();
         return (sha256, files.TryPublish(tempPath, id));
     }

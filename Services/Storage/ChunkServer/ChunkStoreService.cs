@@ -35,6 +35,11 @@ internal sealed class ChunkStoreService(ChunkFiles files, ChunkQuota quota, ICon
             throw Invalid("expected_size cannot be negative.");
         }
 
+        if (header.ExpectedSize > quota.QuotaBytes)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"A chunk of {header.ExpectedSize} bytes is larger than server {_name}'s quota ({quota.QuotaBytes})."));
+        }
+
         var reserved = 0L;
         try
         {
@@ -49,12 +54,22 @@ internal sealed class ChunkStoreService(ChunkFiles files, ChunkQuota quota, ICon
 
                 var data = requestStream.Current.Data.Memory;
                 var after = writer.Length + data.Length;
+                if (after > quota.QuotaBytes)
+                {
+                    throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The chunk has grown past server {_name}'s quota ({quota.QuotaBytes})."));
+                }
+
                 if (after + ChunkFiles.FooterSize(after) > reserved)
                 {
                     reserved += Reserve(Math.Max(GrowBy, after + ChunkFiles.FooterSize(after) - reserved));
                 }
 
                 await writer.WriteAsync(data, cancellationToken);
+            }
+
+            if (header.ExpectedSize > 0 && writer.Length != header.ExpectedSize)
+            {
+                throw Invalid($"The header announced {header.ExpectedSize} bytes; {writer.Length} came.");
             }
 
             var (sha256, published) = await writer.CompleteAsync(cancellationToken);
@@ -64,6 +79,7 @@ internal sealed class ChunkStoreService(ChunkFiles files, ChunkQuota quota, ICon
             }
             else if (await ChunkFiles.InfoAsync(files.PathOf(id), cancellationToken) is not { } stored || !stored.Sha256.AsSpan().SequenceEqual(sha256))
             {
+                // Other bytes under this id (or a damaged copy, or one deleted a moment ago): this write is not kept.
                 throw new RpcException(new Status(StatusCode.AlreadyExists, $"Chunk {id} is stored with other bytes."));
             }
 
@@ -100,7 +116,7 @@ internal sealed class ChunkStoreService(ChunkFiles files, ChunkQuota quota, ICon
             throw new RpcException(new Status(StatusCode.OutOfRange, $"Chunk {id} has {info.Length} bytes; offset {request.Offset} is past its end."));
         }
 
-        var end = request.Length == 0 ? info.Length : Math.Min(info.Length, request.Offset + request.Length);
+        var end = request.Length == 0 || request.Length >= info.Length - request.Offset ? info.Length : request.Offset + request.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkFiles.BlockSize);
         try
         {

@@ -19,7 +19,7 @@ foreach (var (_, fileBytes) in files.Scan())
 
 builder.Services.AddSingleton(files);
 builder.Services.AddSingleton(quota);
-builder.Services.AddGrpc();
+builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 128 * 1024); // writers send 64 KiB messages; nothing bigger is taken in
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

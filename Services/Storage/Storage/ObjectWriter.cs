@@ -52,8 +52,9 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
             while (pending > 0)
             {
                 var chunkId = Guid.NewGuid().ToString("N");
-                var expected = contentLength is { } length ? Math.Min(_chunkSize, length - (total - pending)) : _chunkSize;
-                var placed = servers.Place(_copies, expected);
+                // The chunk's size when the body's length is known (0, unknown, for a chunked body: the servers then reserve as bytes come).
+                var expected = contentLength is { } length ? Math.Min(_chunkSize, length - (total - pending)) : 0;
+                var placed = servers.Place(_copies, expected > 0 ? expected : _chunkSize);
                 written.AddRange(placed.Select(s => (chunkId, s.Name)));
                 var calls = placed.Select(s => s.Client.PutChunk(cancellationToken: cancellationToken)).ToList();
                 try
