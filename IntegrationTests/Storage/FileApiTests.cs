@@ -241,6 +241,56 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task With_a_chunk_server_killed_files_still_read_whole_and_new_uploads_go_to_the_others()
+    {
+        var key = NewKey();
+        var bytes = Bytes(12_000_000, seed: 6);
+        (await PutAsync(key, bytes)).Dispose();
+        var victim = (await MetadataAsync(key)).GetProperty("chunks")[0].GetProperty("servers")[0].GetString()!; // the first copy a reader asks
+        await storage.Commands.KillAsync(victim);
+        try
+        {
+            using (var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}"))
+            {
+                Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+                Assert.Equal(bytes, await get.Content.ReadAsByteArrayAsync()); // from the other copies
+            }
+
+            // Once the storage service has seen the server gone (its health poll), uploads place their chunks elsewhere.
+            var placed = await Eventually.ReturnsAsync(
+                async () =>
+                {
+                    var other = NewKey();
+                    using var put = await PutAsync(other, Bytes(9_000_000, seed: 7));
+                    return put.StatusCode == HttpStatusCode.Created
+                        ? (await MetadataAsync(other)).GetProperty("chunks").EnumerateArray().SelectMany(c => c.GetProperty("servers").EnumerateArray().Select(s => s.GetString()!)).ToList()
+                        : [];
+                },
+                servers => servers.Count > 0 && !servers.Contains(victim), TimeSpan.FromSeconds(60), $"an upload avoids {victim}");
+            output.WriteLine($"{victim} killed: the file read whole from the other copies; a new upload went to {string.Join(", ", placed.Distinct().Order())}");
+        }
+        finally
+        {
+            await storage.Commands.StartAsync(victim);
+        }
+    }
+
+    [Fact]
+    public async Task A_files_chunks_are_spread_over_all_six_servers()
+    {
+        var key = NewKey();
+        (await PutAsync(key, Bytes(48_000_000, seed: 8))).Dispose(); // 12 chunks of 4 MiB, 24 copies
+        var perServer = (await MetadataAsync(key)).GetProperty("chunks").EnumerateArray()
+            .SelectMany(c => c.GetProperty("servers").EnumerateArray().Select(s => s.GetString()!))
+            .GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine(string.Join(", ", perServer.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
+        // Placement favours the least used servers, and earlier tests leave some files behind: every server gets copies,
+        // none a lion's share (the seed's max/min <= 2 holds on empty servers).
+        Assert.Equal(6, perServer.Count);
+        Assert.True(perServer.Values.Max() <= 24 * 4 / 10, "no server holds more than 40 % of the copies");
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_uploads_and_downloads_all_come_back_whole()
     {
         var files = Enumerable.Range(0, 20).Select(i => (Key: NewKey(), Bytes: Bytes(1_000_000 + (i * 100_000), seed: 100 + i))).ToList();
