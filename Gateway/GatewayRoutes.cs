@@ -42,7 +42,17 @@ internal static class GatewayRoutes
 
     /// <summary>The largest request body a path may send (64 KiB but on the routes of <see cref="LargeBodies"/>).</summary>
     public static long MaxBodyBytes(PathString path)
-        => LargeBodies.Where(b => path.StartsWithSegments(b.Prefix)).Select(b => b.MaxBytes).DefaultIfEmpty(ServiceDefaults.ServiceDefaultsExtensions.MaxRequestBodyBytes).First();
+    {
+        foreach (var (prefix, maxBytes) in LargeBodies)
+        {
+            if (path.StartsWithSegments(prefix))
+            {
+                return maxBytes;
+            }
+        }
+
+        return ServiceDefaults.ServiceDefaultsExtensions.MaxRequestBodyBytes;
+    }
 
     /// <summary>The services the AppHost referenced (a graph started with some systems only has routes for those).</summary>
     public static IEnumerable<string> Clusters(IConfiguration configuration)

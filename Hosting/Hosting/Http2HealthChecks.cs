@@ -1,8 +1,7 @@
 using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting;
 
@@ -12,40 +11,12 @@ namespace Platform.Hosting;
 /// </summary>
 public static class Http2HealthChecks
 {
-    private static readonly HttpClient Client = new()
-    {
-        DefaultRequestVersion = HttpVersion.Version20,
-        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        Timeout = TimeSpan.FromSeconds(2),
-    };
-
     public static IResourceBuilder<T> WithHttp2HealthCheck<T>(this IResourceBuilder<T> resource, string path, string endpointName = "http")
         where T : IResourceWithEndpoints
     {
         var endpoint = resource.GetEndpoint(endpointName);
-        var key = $"{resource.Resource.Name}_http2_{endpointName}";
-        resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => new Check(endpoint, path), null, null));
-        return resource.WithHealthCheck(key);
-    }
-
-    private sealed class Check(EndpointReference endpoint, string path) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            if (!endpoint.IsAllocated)
-            {
-                return HealthCheckResult.Unhealthy("The endpoint has no address yet.");
-            }
-
-            try
-            {
-                using var response = await Client.GetAsync(new Uri(new Uri(endpoint.Url), path), cancellationToken);
-                return response.IsSuccessStatusCode ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"{path} answered {(int)response.StatusCode}.");
-            }
-            catch (HttpRequestException e)
-            {
-                return HealthCheckResult.Unhealthy(e.Message);
-            }
-        }
+        return resource.WithReadinessProbe((_, cancellationToken) => endpoint.IsAllocated
+            ? ServerProbes.HttpAsync(new Uri(new Uri(endpoint.Url), path), HttpVersion.Version20, cancellationToken)
+            : Task.FromResult(false));
     }
 }

@@ -197,6 +197,30 @@ public sealed class CheckoutTests(CommerceFixture commerce, ITestOutputHelper ou
         Assert.Equal("failed", await commerce.QueryScalarAsync<string>("ordersdb", $"SELECT status FROM orders WHERE id = '{orderId}'"));
     }
 
+    [Fact]
+    public async Task An_orders_end_is_announced_on_the_channel_a_waiting_checkout_listens_on()
+    {
+        // POST /orders learns of its saga's end from this notification rather than by reading the row again and again.
+        await using var listener = new Npgsql.NpgsqlConnection(await commerce.AdminConnectionStringAsync("ordersdb"));
+        await listener.OpenAsync();
+        var announced = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        listener.Notification += (_, e) => announced.Enqueue(e.Payload);
+        await using (var listen = new Npgsql.NpgsqlCommand("LISTEN order_ended", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        using var response = await OrderAsync(new { items = new[] { new { productId = "202", quantity = 1 } }, customerId = "cust-announced" });
+        var orderId = (await OrderIdAsync(response)).ToString();
+        await Eventually.ReturnsAsync(
+            async () =>
+            {
+                await listener.WaitAsync(TimeSpan.FromMilliseconds(200));
+                return announced.Contains(orderId);
+            },
+            seen => seen, TimeSpan.FromSeconds(30), "the order's end is announced on order_ended");
+    }
+
     private Task<HttpResponseMessage> OrderAsync(object body, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(body) };

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Platform.IntegrationTests.Infrastructure;
 using Platform.Storage.Chunks;
+using static Platform.IntegrationTests.Storage.ChunkCalls;
 
 namespace Platform.IntegrationTests.Storage;
 
@@ -16,8 +17,6 @@ namespace Platform.IntegrationTests.Storage;
 [Trait("Category", "storage")]
 public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper output)
 {
-    private const int MessageBytes = 64 * 1024;
-
     [Fact]
     public async Task A_chunk_of_1_GB_streams_in_and_back_out_whole()
     {
@@ -25,13 +24,13 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var id = NewId();
         const long size = 1L << 30;
         var clock = Stopwatch.StartNew();
-        var (reply, sha256) = await PutAsync(chunks, id, size, seed: 1);
+        var (reply, sha256) = await PutGeneratedAsync(chunks, id, size, seed: 1);
         var written = clock.Elapsed;
         Assert.Equal(size, reply.Size);
         Assert.Equal(sha256, reply.Sha256.ToByteArray());
 
         clock.Restart();
-        var (read, readSha256) = await ReadAsync(chunks, id);
+        var (read, readSha256) = await HashAsync(chunks, id);
         var readBack = clock.Elapsed;
         Assert.Equal(size, read);
         Assert.Equal(sha256, readSha256);
@@ -45,16 +44,16 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var chunks = storage.Chunks(1);
         var id = NewId();
         var bytes = Bytes((3 << 20) + 123, seed: 2);
-        await PutAsync(chunks, id, bytes);
+        await chunks.PutAsync(id, bytes);
 
         // Whole, a range past the end (cut at the end), the last bytes, nothing at the very end, two bytes across a block boundary.
         foreach (var (offset, length) in new[] { (0L, 0L), (1_000_000L, 2_200_000L), (bytes.Length - 10L, 0L), (bytes.Length, 0L), ((1L << 20) - 1, 2L) })
         {
             var expected = bytes.AsSpan((int)offset, length == 0 ? bytes.Length - (int)offset : (int)Math.Min(length, bytes.Length - offset)).ToArray();
-            Assert.Equal(expected, await ReadBytesAsync(chunks, id, offset, length));
+            Assert.Equal(expected, await chunks.ReadAsync(id, offset, length));
         }
 
-        var past = await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, bytes.Length + 1, 0));
+        var past = await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id, bytes.Length + 1, 0));
         Assert.Equal(StatusCode.OutOfRange, past.StatusCode);
     }
 
@@ -66,8 +65,8 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     public async Task A_malformed_chunk_id_is_invalid_argument_on_every_call(string id)
     {
         var chunks = storage.Chunks(2);
-        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => PutAsync(chunks, id, [1, 2, 3]))).StatusCode);
-        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => chunks.PutAsync(id, [1, 2, 3]))).StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(async () => await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id }))).StatusCode);
     }
 
@@ -76,7 +75,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     {
         var chunks = storage.Chunks(2);
         var id = NewId();
-        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(async () => await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id }))).StatusCode);
     }
 
@@ -89,13 +88,13 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         Assert.True(before.TotalBytes >= before.FreeBytes && before.FreeBytes > 0, $"total {before.TotalBytes}, free {before.FreeBytes}");
 
         var id = NewId();
-        await PutAsync(chunks, id, Bytes(5 << 20, seed: 3));
+        await chunks.PutAsync(id, Bytes(5 << 20, seed: 3));
         var stored = await chunks.HealthCheckAsync(new HealthCheckRequest());
         Assert.Equal(before.ChunkCount + 1, stored.ChunkCount);
         Assert.True(stored.UsedBytes >= before.UsedBytes + (5 << 20));
 
         await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
-        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
         var after = await chunks.HealthCheckAsync(new HealthCheckRequest());
         Assert.Equal(before.ChunkCount, after.ChunkCount);
         Assert.Equal(before.UsedBytes, after.UsedBytes);
@@ -140,15 +139,15 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
         var id = NewId();
         var bytes = Bytes(4 << 20, seed: 5);
-        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PutAsync(chunks, id, bytes)));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => chunks.PutAsync(id, bytes)));
         Assert.All(replies, r => Assert.Equal(SHA256.HashData(bytes), r.Sha256.ToByteArray()));
         var stored = await chunks.HealthCheckAsync(new HealthCheckRequest());
         Assert.Equal(before.ChunkCount + 1, stored.ChunkCount);
         Assert.Equal(before.UsedBytes + new FileInfo(storage.ChunkFileOf(5, id)).Length, stored.UsedBytes); // counted once
 
-        var other = await Assert.ThrowsAsync<RpcException>(() => PutAsync(chunks, id, Bytes(4 << 20, seed: 6)));
+        var other = await Assert.ThrowsAsync<RpcException>(() => chunks.PutAsync(id, Bytes(4 << 20, seed: 6)));
         Assert.Equal(StatusCode.AlreadyExists, other.StatusCode);
-        Assert.Equal(bytes, await ReadBytesAsync(chunks, id, 0, 0));
+        Assert.Equal(bytes, await chunks.ReadAsync(id));
         await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
     }
 
@@ -159,13 +158,13 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var writes = Enumerable.Range(0, 10).Select(async i =>
         {
             var (id, bytes) = (NewId(), Bytes(8 << 20, seed: 100 + i));
-            var reply = await PutAsync(chunks, id, bytes);
+            var reply = await chunks.PutAsync(id, bytes);
             return (id, bytes, reply);
         });
         foreach (var (id, bytes, reply) in await Task.WhenAll(writes))
         {
             Assert.Equal(SHA256.HashData(bytes), reply.Sha256.ToByteArray());
-            Assert.Equal(bytes, await ReadBytesAsync(chunks, id, 0, 0));
+            Assert.Equal(bytes, await chunks.ReadAsync(id));
             await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
         }
     }
@@ -176,7 +175,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var chunks = storage.Chunks(1);
         var id = NewId();
         var bytes = Bytes(3 << 20, seed: 7);
-        await PutAsync(chunks, id, bytes);
+        await chunks.PutAsync(id, bytes);
         await using (var file = new FileStream(storage.ChunkFileOf(1, id), FileMode.Open, FileAccess.ReadWrite))
         {
             file.Position = (1 << 20) + 1000; // inside the second 1 MiB block
@@ -185,9 +184,9 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
             file.WriteByte(flipped);
         }
 
-        Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
-        Assert.Equal(bytes.AsSpan(0, 1 << 20).ToArray(), await ReadBytesAsync(chunks, id, 0, 1 << 20));
-        Assert.Equal(bytes.AsSpan(2 << 20).ToArray(), await ReadBytesAsync(chunks, id, 2 << 20, 0));
+        Assert.Equal(StatusCode.DataLoss, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
+        Assert.Equal(bytes.AsSpan(0, 1 << 20).ToArray(), await chunks.ReadAsync(id, 0, 1 << 20));
+        Assert.Equal(bytes.AsSpan(2 << 20).ToArray(), await chunks.ReadAsync(id, 2 << 20, 0));
         await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
     }
 
@@ -216,8 +215,8 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
             health => health.TotalBytes - health.FreeBytes - health.UsedBytes == 0, TimeSpan.FromSeconds(30), "the interrupted write's reservation is released");
         Assert.Equal(before.ChunkCount, after.ChunkCount);
         Assert.Equal(before.UsedBytes, after.UsedBytes);
-        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => ReadBytesAsync(chunks, id, 0, 0))).StatusCode);
-        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(storage.ChunkFileOf(2, id)))!)!, "tmp");
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
+        var temporary = storage.TemporaryFolderOf(2);
         await Eventually.ReturnsAsync(() => Task.FromResult(Directory.EnumerateFiles(temporary, $"{id}.*").Count()), count => count == 0,
             TimeSpan.FromSeconds(30), "the interrupted write's temporary file is removed");
     }
@@ -227,12 +226,12 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     {
         var id = NewId();
         var bytes = Bytes(2 << 20, seed: 8);
-        await PutAsync(storage.Chunks(4), id, bytes);
+        await storage.Chunks(4).PutAsync(id, bytes);
         await storage.Commands.RestartAsync("chunks-4");
         await storage.Commands.WaitForHealthyAsync("chunks-4");
 
         var chunks = storage.Chunks(4);
-        var back = await Eventually.ReturnsAsync(async () => await ReadBytesAsync(chunks, id, 0, 0), read => read.Length == bytes.Length,
+        var back = await Eventually.ReturnsAsync(async () => await chunks.ReadAsync(id), read => read.Length == bytes.Length,
             TimeSpan.FromSeconds(30), "the restarted server serves the chunk");
         Assert.Equal(bytes, back);
         Assert.True((await chunks.HealthCheckAsync(new HealthCheckRequest())).ChunkCount >= 1);
@@ -241,18 +240,8 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
 
     private static string NewId() => Guid.NewGuid().ToString("N");
 
-    private static byte[] Bytes(int size, int seed)
-    {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static Task<PutChunkReply> PutAsync(ChunkStore.ChunkStoreClient chunks, string id, byte[] bytes)
-        => PutAsync(chunks, id, new MemoryStream(bytes), bytes.Length);
-
     /// <summary>Streams <paramref name="size"/> deterministic bytes; returns the reply and the SHA-256 of what was sent.</summary>
-    private static async Task<(PutChunkReply Reply, byte[] Sha256)> PutAsync(ChunkStore.ChunkStoreClient chunks, string id, long size, int seed)
+    private static async Task<(PutChunkReply Reply, byte[] Sha256)> PutGeneratedAsync(ChunkStore.ChunkStoreClient chunks, string id, long size, int seed)
     {
         var random = new Random(seed);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -270,22 +259,8 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         return (await call.ResponseAsync, sha256.GetHashAndReset());
     }
 
-    private static async Task<PutChunkReply> PutAsync(ChunkStore.ChunkStoreClient chunks, string id, Stream bytes, long size)
-    {
-        using var call = chunks.PutChunk();
-        await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = size } });
-        var block = new byte[MessageBytes];
-        int read;
-        while ((read = await bytes.ReadAsync(block)) > 0)
-        {
-            await call.RequestStream.WriteAsync(new PutChunkRequest { Data = ByteString.CopyFrom(block, 0, read) });
-        }
-
-        await call.RequestStream.CompleteAsync();
-        return await call.ResponseAsync;
-    }
-
-    private static async Task<(long Bytes, byte[] Sha256)> ReadAsync(ChunkStore.ChunkStoreClient chunks, string id)
+    /// <summary>Reads a chunk through, hashing as it comes (a 1 GiB chunk is never held whole).</summary>
+    private static async Task<(long Bytes, byte[] Sha256)> HashAsync(ChunkStore.ChunkStoreClient chunks, string id)
     {
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var total = 0L;
@@ -297,17 +272,5 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         }
 
         return (total, sha256.GetHashAndReset());
-    }
-
-    private static async Task<byte[]> ReadBytesAsync(ChunkStore.ChunkStoreClient chunks, string id, long offset, long length)
-    {
-        using var bytes = new MemoryStream();
-        using var call = chunks.GetChunk(new GetChunkRequest { ChunkId = id, Offset = offset, Length = length });
-        await foreach (var data in call.ResponseStream.ReadAllAsync())
-        {
-            bytes.Write(data.Data.Span);
-        }
-
-        return bytes.ToArray();
     }
 }

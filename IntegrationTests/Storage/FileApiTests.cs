@@ -6,6 +6,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Platform.IntegrationTests.Infrastructure;
 using Platform.Storage.Chunks;
+using static Platform.IntegrationTests.Storage.ChunkCalls;
 
 namespace Platform.IntegrationTests.Storage;
 
@@ -312,13 +313,6 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
 
     private static string NewKey() => $"file-{Guid.NewGuid():N}.bin";
 
-    private static byte[] Bytes(int size, int seed)
-    {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     private HttpRequestMessage Request(HttpMethod method, string path)
@@ -354,14 +348,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     {
         try
         {
-            var total = 0L;
-            using var call = storage.Chunks(int.Parse(server["chunks-".Length..], System.Globalization.CultureInfo.InvariantCulture)).GetChunk(new GetChunkRequest { ChunkId = chunkId });
-            await foreach (var data in call.ResponseStream.ReadAllAsync())
-            {
-                total += data.Data.Length;
-            }
-
-            return total;
+            return (await storage.Chunks(int.Parse(server["chunks-".Length..], System.Globalization.CultureInfo.InvariantCulture)).ReadAsync(chunkId)).Length;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {

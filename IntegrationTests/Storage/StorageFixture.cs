@@ -60,8 +60,12 @@ public sealed class StorageFixture : PlatformFixture
     }
 
     /// <summary>Where a chunk server keeps a chunk's file (the run's folder, as the AppHost made it).</summary>
-    public string ChunkFileOf(int server, string chunkId)
-        => Path.Combine(App.Services.GetRequiredService<RunDirectory>().Path, $"chunks-{server}", "chunks", chunkId[..2], chunkId);
+    public string ChunkFileOf(int server, string chunkId) => Path.Combine(DataDirectoryOf(server), "chunks", chunkId[..2], chunkId);
+
+    /// <summary>Where a chunk server writes a chunk until it is whole.</summary>
+    public string TemporaryFolderOf(int server) => Path.Combine(DataDirectoryOf(server), "tmp");
+
+    private string DataDirectoryOf(int server) => Path.Combine(App.Services.GetRequiredService<RunDirectory>().Path, $"chunks-{server}");
 
     public override async ValueTask DisposeAsync()
     {

@@ -31,4 +31,7 @@ public static class CorrelationId
         => !string.IsNullOrEmpty(value) && value.Length <= MaxLength && value.All(c => c is > ' ' and <= '~');
 
     public static string New() => ActivityTraceId.CreateRandom().ToHexString();
+
+    /// <summary>A caller's or a message's id when it is acceptable, a new one otherwise.</summary>
+    public static string AcceptOrNew(string? incoming) => IsAcceptable(incoming) ? incoming! : New();
 }

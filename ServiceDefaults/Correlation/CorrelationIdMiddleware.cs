@@ -17,8 +17,7 @@ internal sealed partial class CorrelationIdMiddleware(RequestDelegate next, ILog
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var incoming = context.Request.Headers[CorrelationId.HeaderName].ToString();
-        var id = CorrelationId.IsAcceptable(incoming) ? incoming : CorrelationId.New();
+        var id = CorrelationId.AcceptOrNew(context.Request.Headers[CorrelationId.HeaderName]);
         context.Request.Headers[CorrelationId.HeaderName] = id; // proxies forward it as it is now
         context.Response.OnStarting(() =>
         {

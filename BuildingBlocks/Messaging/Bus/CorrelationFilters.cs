@@ -40,7 +40,7 @@ public sealed partial class CorrelationConsumeFilter<T>(ILoggerFactory loggers) 
 
     public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
-        var id = context.Headers.Get<string>(BusHeaders.CorrelationId) is { } incoming && CorrelationId.IsAcceptable(incoming) ? incoming : CorrelationId.New();
+        var id = CorrelationId.AcceptOrNew(context.Headers.Get<string>(BusHeaders.CorrelationId));
         CorrelationId.Current = id;
         using (_access.BeginScope(new CorrelationScope(id, null)))
         {

@@ -100,7 +100,7 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
         using var activity = MessagingTelemetry.Start($"{Topic} process", ActivityKind.Consumer, headers.Get(MessageHeaders.TraceParent));
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.consumer.group.name", Name);
-        var correlationId = CorrelationId.IsAcceptable(message.CorrelationId) ? message.CorrelationId! : CorrelationId.New();
+        var correlationId = CorrelationId.AcceptOrNew(message.CorrelationId);
         CorrelationId.Current = correlationId;
         using var scope = logger.BeginScope(new CorrelationScope(correlationId, null));
         for (var attempt = 1; ; attempt++)

@@ -42,11 +42,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IEnumerable<IOutboxTranspor
         {
             try
             {
-                await using var listener = await db.OpenConnectionAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxSchema.NotifyChannel}", listener))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
+                await using var listener = await Notifications.ListenAsync(db, OutboxSchema.NotifyChannel, stoppingToken);
 
                 while (!stoppingToken.IsCancellationRequested)
                 {

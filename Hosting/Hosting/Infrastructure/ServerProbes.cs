@@ -63,33 +63,31 @@ internal static class ServerProbes
         }
     }
 
+    private static readonly HttpClient Http = new() { Timeout = Timeout };
+
     /// <summary>
-    /// Polls <paramref name="url"/> until it answers 2xx (every 100 ms; the caller's token is the deadline), over HTTP/1.1
-    /// and HTTP/2 in turn: a gRPC server speaks only HTTP/2 (h2c) on its cleartext endpoint.
+    /// Whether <paramref name="url"/> answers 2xx in exactly this version of HTTP (a gRPC server speaks only HTTP/2, h2c,
+    /// on its cleartext endpoint, and never answers HTTP/1.1).
     /// </summary>
+    public static async Task<bool> HttpAsync(Uri url, Version version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url) { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await Http.SendAsync(request, cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false; // not listening yet, or not in this version of HTTP
+        }
+    }
+
+    /// <summary>Polls <paramref name="url"/> until it answers 2xx over HTTP/1.1 or HTTP/2 (every 100 ms; the caller's token is the deadline).</summary>
     public static async Task WaitForHttpAsync(Uri url, CancellationToken cancellationToken)
     {
-        using var client = new HttpClient { Timeout = Timeout };
-        for (var attempt = 0; ; attempt++)
+        while (!await HttpAsync(url, System.Net.HttpVersion.Version11, cancellationToken) && !await HttpAsync(url, System.Net.HttpVersion.Version20, cancellationToken))
         {
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, url)
-                {
-                    Version = attempt % 2 == 0 ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20,
-                    VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                };
-                using var response = await client.SendAsync(request, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // not listening yet, or not in this version of HTTP
-            }
-
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }

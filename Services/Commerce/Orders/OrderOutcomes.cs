@@ -1,4 +1,6 @@
 using Npgsql;
+using Platform.Postgres;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Orders;
 
@@ -60,11 +62,13 @@ internal sealed class OrderOutcomes(NpgsqlDataSource db, ILogger<OrderOutcomes> 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                await using var connection = await Notifications.ListenAsync(db, Channel, stoppingToken);
+                failures = 0;
                 connection.Notification += (_, e) =>
                 {
                     if (Guid.TryParse(e.Payload, out var orderId))
@@ -72,10 +76,6 @@ internal sealed class OrderOutcomes(NpgsqlDataSource db, ILogger<OrderOutcomes> 
                         Notified(orderId);
                     }
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
 
                 while (true)
                 {
@@ -94,7 +94,7 @@ internal sealed class OrderOutcomes(NpgsqlDataSource db, ILogger<OrderOutcomes> 
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Listening for order outcomes failed ({Error}); waiting requests read their orders until it is back.", e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                await Task.Delay(ResilienceRules.Backoff(++failures, ResilienceRules.ReconnectCeiling), stoppingToken);
             }
         }
     }

@@ -51,8 +51,7 @@ internal sealed class AuthorizePaymentStep(NpgsqlDataSource db, SimulatedProcess
         var orderId = command.Get<Guid>(Checkout.OrderId);
         if (applied)
         {
-            await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'voided', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
-            await update.ExecuteNonQueryAsync(cancellationToken);
+            await PaymentRows.MoveAsync(connection, transaction, orderId, "authorized", "voided", cancellationToken);
         }
 
         await processor.VoidAsync(orderId, cancellationToken);
@@ -78,8 +77,7 @@ internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor
             throw new SagaStepFailedException($"capture-failed: the processor has no live authorization for order {orderId}.");
         }
 
-        await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'captured', updated_at = now() WHERE order_id = $1 AND status = 'authorized'", orderId);
-        await update.ExecuteNonQueryAsync(cancellationToken);
+        await PaymentRows.MoveAsync(connection, transaction, orderId, "authorized", "captured", cancellationToken);
         return null;
     }
 
@@ -88,10 +86,19 @@ internal sealed class CapturePaymentStep(NpgsqlDataSource db, SimulatedProcessor
         var orderId = command.Get<Guid>(Checkout.OrderId);
         if (applied)
         {
-            await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = 'refunded', updated_at = now() WHERE order_id = $1 AND status = 'captured'", orderId);
-            await update.ExecuteNonQueryAsync(cancellationToken);
+            await PaymentRows.MoveAsync(connection, transaction, orderId, "captured", "refunded", cancellationToken);
         }
 
         await processor.RefundAsync(orderId, cancellationToken);
+    }
+}
+
+/// <summary>The payments table's one transition: an order's payment moves from one status to the next, if it is in the first.</summary>
+internal static class PaymentRows
+{
+    public static async Task MoveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid orderId, string from, string to, CancellationToken cancellationToken)
+    {
+        await using var update = Sql.Command(connection, transaction, "UPDATE payments SET status = $3, updated_at = now() WHERE order_id = $1 AND status = $2", orderId, from, to);
+        await update.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -1,13 +1,14 @@
 using Grpc.Core;
 using Npgsql;
 using Platform.Postgres;
+using Platform.ServiceDefaults.Resilience;
 using Platform.Storage.Chunks;
 
 namespace Platform.Storage;
 
 /// <summary>
 /// The delete cascade: removes each due copy in <c>chunk_removals</c> from its chunk server (a copy already gone counts
-/// as removed), and tries a failed one again later, backing off. Several storage replicas share the queue (SKIP LOCKED).
+/// as removed), and tries a failed one again later, backing off as the platform's redeliveries do. Several storage replicas share the queue (SKIP LOCKED).
 /// Looks for due work every second.
 /// </summary>
 internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, ILogger<ChunkReaper> logger) : BackgroundService
@@ -60,7 +61,7 @@ internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, ILo
                 ? Sql.BatchCommand("DELETE FROM chunk_removals WHERE chunk_id = $1 AND server = $2", removal.ChunkId, removal.Server)
                 : Sql.BatchCommand(
                     "UPDATE chunk_removals SET attempts = attempts + 1, last_error = $3, due_at = now() + make_interval(secs => $4) WHERE chunk_id = $1 AND server = $2",
-                    removal.ChunkId, removal.Server, error, Math.Min(60.0, Math.Pow(2, removal.Attempts))));
+                    removal.ChunkId, removal.Server, error, ResilienceRules.Backoff(removal.Attempts + 1, ResilienceRules.RedeliveryCeiling).TotalSeconds));
         }
 
         if (record.BatchCommands.Count > 0)

@@ -23,9 +23,6 @@ public sealed record FileList(IReadOnlyList<ObjectSummary> Files, string? NextCu
 /// </summary>
 internal static partial class FileEndpoints
 {
-    private static readonly string[] DefaultContentTypes =
-        ["application/octet-stream", "application/json", "application/pdf", "application/zip", "text/plain", "text/csv", "image/png", "image/jpeg", "video/mp4"];
-
     public static void MapFileEndpoints(this WebApplication app)
     {
         var files = app.MapGroup("/api/storage/files").RequireAuthorization();
@@ -36,19 +33,18 @@ internal static partial class FileEndpoints
         files.MapDelete("/{key}", DeleteAsync);
     }
 
-    private static async Task<IResult> PutAsync(string key, HttpContext context, ObjectWriter writer, IConfiguration configuration, ILoggerFactory loggers)
+    private static async Task<IResult> PutAsync(string key, HttpContext context, ObjectWriter writer, ILoggerFactory loggers)
     {
         if (KeyProblem(key) is { } invalid)
         {
             return invalid;
         }
 
-        var allowed = configuration.GetSection("Storage:AllowedContentTypes").Get<string[]>() ?? DefaultContentTypes;
         var contentType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var parsed) ? parsed.MediaType.Value : null;
-        if (contentType is null || !allowed.Contains(contentType, StringComparer.OrdinalIgnoreCase))
+        if (contentType is null || !writer.AllowedContentTypes.Contains(contentType))
         {
             return Problem.Of(415, ProblemTypes.UnsupportedMediaType, "Unsupported media type",
-                $"A file's Content-Type is one of {string.Join(", ", allowed)}; '{context.Request.ContentType}' is not.");
+                $"A file's Content-Type is one of {string.Join(", ", writer.AllowedContentTypes.Order(StringComparer.Ordinal))}; '{context.Request.ContentType}' is not.");
         }
 
         if (context.Request.ContentLength > ObjectWriter.MaxObjectBytes)

@@ -22,8 +22,16 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
     public const long MaxObjectBytes = 10L << 30;
 
     private const int MessageBytes = 64 * 1024;
+
+    private static readonly string[] DefaultContentTypes =
+        ["application/octet-stream", "application/json", "application/pdf", "application/zip", "text/plain", "text/csv", "image/png", "image/jpeg", "video/mp4"];
+
     private readonly long _chunkSize = configuration.GetValue("Storage:ChunkSize", 64L << 20);
     private readonly int _copies = configuration.GetValue("Storage:ReplicationFactor", 2);
+
+    /// <summary>The media types a file may have (<c>Storage:AllowedContentTypes</c>), read once.</summary>
+    public IReadOnlySet<string> AllowedContentTypes { get; } =
+        (configuration.GetSection("Storage:AllowedContentTypes").Get<string[]>() ?? DefaultContentTypes).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     public async Task<StoredObject> WriteAsync(Guid tenantId, string key, string contentType, Stream body, long? contentLength, CancellationToken cancellationToken)
     {
