@@ -115,6 +115,7 @@ if (systems.Contains("storage")) // seed 004: a storage gateway placing each chu
 {
     var storage = builder.AddProject<Projects.Storage>("storage")
         .WithHttpEndpoint()
+        .WithHttpEndpoint(port: builder.Configuration.GetValue("S3Port", 9000), name: "s3", env: "S3_PORT") // the S3-compatible API, signed with SigV4
         .WithDatabase(postgres, "storagedb")
         .WithReference(auth)
         .WithSettings(builder.Configuration, "Storage")

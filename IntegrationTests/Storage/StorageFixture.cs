@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,8 @@ public sealed class StorageFixture : PlatformFixture
 
     private Tokens? _user;
     private Tokens? _otherTenant;
+    private S3Key? _userKey;
+    private S3Key? _otherTenantKey;
 
     protected override string[] Arguments =>
     [
@@ -33,11 +36,30 @@ public sealed class StorageFixture : PlatformFixture
     /// <summary>A user of another tenant.</summary>
     public Tokens OtherTenant => _otherTenant ?? throw new InvalidOperationException("Not initialised.");
 
+    /// <summary>An S3 access key of <see cref="User"/>, made through <c>POST /api/storage/keys</c>.</summary>
+    public S3Key UserKey => _userKey ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>An S3 access key of <see cref="OtherTenant"/>.</summary>
+    public S3Key OtherTenantKey => _otherTenantKey ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>The storage service's S3 endpoint (straight, not through the gateway: a signature covers the host).</summary>
+    public Uri S3Endpoint => App.GetEndpoint("storage", "s3");
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
         _user = (await Gateway.SignUpAsync()).Tokens;
         _otherTenant = (await Gateway.SignUpAsync()).Tokens;
+        _userKey = await CreateKeyAsync(_user);
+        _otherTenantKey = await CreateKeyAsync(_otherTenant);
+    }
+
+    /// <summary>A new access key of the token's user.</summary>
+    public async Task<S3Key> CreateKeyAsync(Tokens user)
+    {
+        using var response = await Gateway.SendAsync(HttpMethod.Post, "/api/storage/keys", user.AccessToken);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<S3Key>())!;
     }
 
     /// <summary>A client of one chunk server (one channel per server, kept for the collection).</summary>
@@ -77,6 +99,9 @@ public sealed class StorageFixture : PlatformFixture
         await base.DisposeAsync();
     }
 }
+
+/// <summary>An access key and its secret, as <c>POST /api/storage/keys</c> answers.</summary>
+public sealed record S3Key(string AccessKeyId, string SecretAccessKey);
 
 [CollectionDefinition(Name)]
 public sealed class StorageCollection : ICollectionFixture<StorageFixture>

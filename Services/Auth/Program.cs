@@ -21,7 +21,7 @@ builder.Services.AddSingleton<SigningKeys>();
 builder.Services.AddSingleton<TokenService>();
 builder.Services.AddSingleton<AccountStore>();
 builder.Services.AddSingleton<PasswordHashing>();
-builder.Services.AddSingleton<CredentialVault>();
+builder.Services.AddSingleton<SecretVault>();
 builder.Services.AddSingleton<LoginThrottle>();
 builder.Services.AddScoped<RegistrationService>();
 builder.AddSagas();
@@ -41,7 +41,7 @@ builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationSc
 var app = builder.Build();
 await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), AuthSchema.Migrations);
 await app.Services.GetRequiredService<SigningKeys>().LoadAsync(CancellationToken.None);
-await app.Services.GetRequiredService<CredentialVault>().LoadAsync(CancellationToken.None);
+await app.Services.GetRequiredService<SecretVault>().LoadAsync(CancellationToken.None);
 
 app.UseAuthentication();
 app.UseAuthorization();

@@ -50,7 +50,7 @@ internal sealed class RegistrationSaga : SagaDefinition
 /// does not derive from <see cref="PostgresSagaStep"/>: the hash (CPU-bound, two at a time, shared with logins) is made
 /// before its transaction opens, so no connection sits idle in a transaction while it queues for the hasher.
 /// </summary>
-internal sealed class AccountStep(NpgsqlDataSource db, CredentialVault vault, Accounts.PasswordHashing passwords) : ISagaStepHandler
+internal sealed class AccountStep(NpgsqlDataSource db, SecretVault vault, Accounts.PasswordHashing passwords) : ISagaStepHandler
 {
     public string Saga => RegistrationSaga.SagaName;
 

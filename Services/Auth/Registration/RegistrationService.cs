@@ -15,7 +15,7 @@ public sealed record RegistrationView(Guid RegistrationId, string Status, Guid? 
 /// command commit together. An email is taken while a registration for it is pending or completed. Nothing expensive
 /// runs here: the answer is a 202 at once, whatever the burst.
 /// </summary>
-internal sealed class RegistrationService(NpgsqlDataSource db, CredentialVault vault, RegistrationSaga saga, SagaStarter sagas, TimeProvider clock)
+internal sealed class RegistrationService(NpgsqlDataSource db, SecretVault vault, RegistrationSaga saga, SagaStarter sagas, TimeProvider clock)
 {
     /// <summary>Null when the email is already registered (in any letter case) or being registered.</summary>
     public async Task<RegistrationView?> RegisterAsync(string email, string password, string displayName, string? organization,

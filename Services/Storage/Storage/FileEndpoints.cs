@@ -15,7 +15,9 @@ public sealed record ChunkView(int Index, string ChunkId, long Offset, long Size
 
 public sealed record FileMetadata(string Key, long Size, string ContentType, string Sha256, DateTimeOffset Created, IReadOnlyList<ChunkView> Chunks);
 
-public sealed record FileList(IReadOnlyList<ObjectSummary> Files, string? NextCursor);
+public sealed record FileSummary(string Key, long Size, string ContentType, string Sha256, DateTimeOffset CreatedAt);
+
+public sealed record FileList(IReadOnlyList<FileSummary> Files, string? NextCursor);
 
 /// <summary>
 /// The seed's file API, reached through the gateway's <c>/api/storage</c> with a user's token; files belong to the
@@ -33,7 +35,7 @@ internal static partial class FileEndpoints
         files.MapDelete("/{key}", DeleteAsync);
     }
 
-    private static async Task<IResult> PutAsync(string key, HttpContext context, ObjectWriter writer, ILoggerFactory loggers)
+    private static async Task<IResult> PutAsync(string key, HttpContext context, ObjectWriter writer, ObjectStore store, ILoggerFactory loggers)
     {
         if (KeyProblem(key) is { } invalid)
         {
@@ -59,8 +61,10 @@ internal static partial class FileEndpoints
 
         try
         {
-            var stored = await writer.WriteAsync(context.User.GetTenantId(), key, contentType.ToLowerInvariant(), context.Request.Body, context.Request.ContentLength, context.RequestAborted);
-            return Results.Created($"/api/storage/files/{Uri.EscapeDataString(key)}", new FileView(key, stored.Size, stored.Sha256, stored.ContentType, stored.Chunks.Count));
+            var tenantId = context.User.GetTenantId();
+            var stored = await writer.WriteAsync(context.Request.Body, context.Request.ContentLength, md5: false,
+                written => store.CommitAsync(tenantId, ObjectStore.Files, key, contentType.ToLowerInvariant(), written, context.RequestAborted), context.RequestAborted);
+            return Results.Created($"/api/storage/files/{Uri.EscapeDataString(key)}", new FileView(key, stored.Size, stored.Sha256!, stored.ContentType, stored.Chunks.Count));
         }
         catch (ObjectTooLargeException)
         {
@@ -81,7 +85,7 @@ internal static partial class FileEndpoints
             return invalid;
         }
 
-        var stored = await store.FindAsync(context.User.GetTenantId(), key, context.RequestAborted);
+        var stored = await store.FindAsync(context.User.GetTenantId(), ObjectStore.Files, key, context.RequestAborted);
         return stored is null
             ? Problem.NotFound($"There is no file '{key}'.")
             : Results.Stream(new ObjectReadStream(servers, stored), stored.ContentType, lastModified: stored.CreatedAt,
@@ -95,10 +99,10 @@ internal static partial class FileEndpoints
             return invalid;
         }
 
-        var stored = await store.FindAsync(context.User.GetTenantId(), key, context.RequestAborted);
+        var stored = await store.FindAsync(context.User.GetTenantId(), ObjectStore.Files, key, context.RequestAborted);
         return stored is null
             ? Problem.NotFound($"There is no file '{key}'.")
-            : Results.Ok(new FileMetadata(key, stored.Size, stored.ContentType, stored.Sha256, stored.CreatedAt,
+            : Results.Ok(new FileMetadata(key, stored.Size, stored.ContentType, stored.Sha256!, stored.CreatedAt,
                 stored.Chunks.Select(c => new ChunkView(c.Seq, c.ChunkId, c.Offset, c.Size, c.Sha256, c.Servers)).ToList()));
     }
 
@@ -127,10 +131,9 @@ internal static partial class FileEndpoints
         }
 
         var size = limit ?? 100;
-        var page = await store.ListAsync(context.User.GetTenantId(), prefix ?? "", after, size + 1, context.RequestAborted);
-        return Results.Ok(page.Count > size
-            ? new FileList(page.Take(size).ToList(), EncodeCursor(page[size - 1].Key))
-            : new FileList(page, null));
+        var page = await store.ListAsync(context.User.GetTenantId(), ObjectStore.Files, prefix ?? "", after, size + 1, context.RequestAborted);
+        var files = page.Take(size).Select(o => new FileSummary(o.Key, o.Size, o.ContentType, o.Sha256!, o.CreatedAt)).ToList();
+        return Results.Ok(new FileList(files, page.Count > size ? EncodeCursor(page[size - 1].Key) : null));
     }
 
     private static async Task<IResult> DeleteAsync(string key, HttpContext context, ObjectStore store)
@@ -140,7 +143,7 @@ internal static partial class FileEndpoints
             return invalid;
         }
 
-        return await store.DeleteAsync(context.User.GetTenantId(), key, context.RequestAborted)
+        return await store.DeleteAsync(context.User.GetTenantId(), ObjectStore.Files, key, context.RequestAborted)
             ? Results.NoContent()
             : Problem.NotFound($"There is no file '{key}'.");
     }

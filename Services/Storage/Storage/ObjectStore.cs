@@ -6,59 +6,53 @@ namespace Platform.Storage;
 /// <summary>A stored chunk of a version: where it starts in the object, its size and SHA-256, and the servers holding a copy.</summary>
 public sealed record StoredChunk(string ChunkId, int Seq, long Offset, long Size, string Sha256, string[] Servers);
 
-/// <summary>A file as its tenant sees it: the key's current version and that version's chunks.</summary>
-public sealed record StoredObject(string Key, Guid VersionId, long Size, string ContentType, string Sha256, DateTimeOffset CreatedAt, IReadOnlyList<StoredChunk> Chunks);
+/// <summary>
+/// An object as its tenant sees it: the key's current version and that version's chunks. <paramref name="Sha256"/> is
+/// the whole object's (null for an S3 multipart object, whose parts were hashed apart); <paramref name="ETag"/> is S3's
+/// (the MD5, or for a multipart object the MD5 of its parts' MD5s and their count), null for the file API's objects.
+/// </summary>
+public sealed record StoredObject(
+    string Key, Guid VersionId, long Size, string ContentType, string? Sha256, string? ETag, DateTimeOffset CreatedAt, IReadOnlyList<StoredChunk> Chunks);
 
-public sealed record ObjectSummary(string Key, long Size, string ContentType, string Sha256, DateTimeOffset CreatedAt);
+public sealed record ObjectSummary(string Key, long Size, string ContentType, string? Sha256, string? ETag, DateTimeOffset CreatedAt);
 
 /// <summary>
-/// The metadata in storagedb, each operation one short transaction under the tenant's row-level security (no connection
+/// The metadata in storagedb: objects by tenant, bucket and key (the file API's objects are in bucket <see cref="Files"/>,
+/// a name no S3 bucket can have). Each operation one short transaction under the tenant's row-level security (no connection
 /// is held while bytes stream). Writers of one key queue on an advisory lock; a reader gets a key's version and its
 /// chunks in one statement, so it sees the old object or the new one whole. Chunks that no version needs any more are
 /// queued in <c>chunk_removals</c>, due after <c>Storage:DeleteGrace</c> so readers already streaming them finish.
 /// </summary>
 internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configuration, TimeProvider clock)
 {
+    /// <summary>The bucket of the file API's objects.</summary>
+    public const string Files = "";
+
     private readonly TimeSpan _grace = configuration.GetValue("Storage:DeleteGrace", TimeSpan.FromMinutes(10));
 
-    /// <summary>Makes a fully written version the key's object; the version it replaces goes to the removals.</summary>
-    public async Task CommitAsync(Guid tenantId, StoredObject stored, CancellationToken cancellationToken)
+    /// <summary>Makes fully written bytes the key's object; the version it replaces goes to the removals.</summary>
+    public async Task<StoredObject> CommitAsync(Guid tenantId, string bucket, string key, string contentType, WrittenBytes written, CancellationToken cancellationToken)
     {
+        var stored = new StoredObject(key, written.VersionId, written.Size, contentType, written.Sha256, written.Md5, clock.GetUtcNow(), written.Chunks);
         await using var transaction = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
-        await LockKeyAsync(transaction, tenantId, stored.Key, cancellationToken);
-        var replaced = await CurrentVersionAsync(transaction, stored.Key, cancellationToken);
+        await LockKeyAsync(transaction, tenantId, bucket, key, cancellationToken);
         await using (var batch = new NpgsqlBatch(transaction.Connection, transaction.Transaction))
         {
-            foreach (var chunk in stored.Chunks)
-            {
-                batch.BatchCommands.Add(Sql.BatchCommand(
-                    "INSERT INTO chunks (version_id, seq, tenant_id, chunk_id, byte_offset, size, sha256, servers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    stored.VersionId, chunk.Seq, tenantId, chunk.ChunkId, chunk.Offset, chunk.Size, chunk.Sha256, chunk.Servers));
-            }
-
-            batch.BatchCommands.Add(Sql.BatchCommand(
-                """
-                INSERT INTO objects (tenant_id, key, version_id, size, content_type, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                ON CONFLICT (tenant_id, key) DO UPDATE SET version_id = excluded.version_id, size = excluded.size, content_type = excluded.content_type,
-                  sha256 = excluded.sha256, created_at = excluded.created_at
-                """, tenantId, stored.Key, stored.VersionId, stored.Size, stored.ContentType, stored.Sha256, stored.CreatedAt));
+            AddChunks(batch, tenantId, stored.VersionId, stored.Chunks);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        if (replaced is { } old)
-        {
-            await RetireAsync(transaction, old, cancellationToken);
-        }
-
+        await PublishAsync(transaction, tenantId, bucket, stored, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return stored;
     }
 
     /// <summary>Deletes the key's object; false when there is none. Its chunks leave their servers after the grace.</summary>
-    public async Task<bool> DeleteAsync(Guid tenantId, string key, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(Guid tenantId, string bucket, string key, CancellationToken cancellationToken)
     {
         await using var transaction = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
-        await LockKeyAsync(transaction, tenantId, key, cancellationToken);
-        await using var delete = transaction.Command("DELETE FROM objects WHERE key = $1 RETURNING version_id", key);
+        await LockKeyAsync(transaction, tenantId, bucket, key, cancellationToken);
+        await using var delete = transaction.Command("DELETE FROM objects WHERE bucket = $1 AND key = $2 RETURNING version_id", bucket, key);
         if (await delete.ExecuteScalarAsync(cancellationToken) is not Guid versionId)
         {
             return false;
@@ -69,48 +63,85 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
         return true;
     }
 
-    public async Task<StoredObject?> FindAsync(Guid tenantId, string key, CancellationToken cancellationToken)
+    public async Task<StoredObject?> FindAsync(Guid tenantId, string bucket, string key, CancellationToken cancellationToken)
     {
         await using var transaction = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
         await using var select = transaction.Command(
             """
-            SELECT o.version_id, o.size, o.content_type, o.sha256, o.created_at, c.chunk_id, c.seq, c.byte_offset, c.size, c.sha256, c.servers
+            SELECT o.version_id, o.size, o.content_type, o.sha256, o.etag, o.created_at, c.chunk_id, c.seq, c.byte_offset, c.size, c.sha256, c.servers
             FROM objects o LEFT JOIN chunks c ON c.version_id = o.version_id
-            WHERE o.key = $1 ORDER BY c.seq
-            """, key);
+            WHERE o.bucket = $1 AND o.key = $2 ORDER BY c.seq
+            """, bucket, key);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         StoredObject? found = null;
         var chunks = new List<StoredChunk>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            found ??= new StoredObject(key, reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), chunks);
-            if (!reader.IsDBNull(5))
+            found ??= new StoredObject(key, reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), NullableString(reader, 3), NullableString(reader, 4),
+                reader.GetFieldValue<DateTimeOffset>(5), chunks);
+            if (!reader.IsDBNull(6))
             {
-                chunks.Add(new StoredChunk(reader.GetString(5), reader.GetInt32(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetString(9), reader.GetFieldValue<string[]>(10)));
+                chunks.Add(new StoredChunk(reader.GetString(6), reader.GetInt32(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetString(10), reader.GetFieldValue<string[]>(11)));
             }
         }
 
         return found;
     }
 
-    /// <summary>A page of the tenant's files in key order after <paramref name="after"/> (a keyset: writes during a listing neither repeat nor skip a key).</summary>
-    public async Task<IReadOnlyList<ObjectSummary>> ListAsync(Guid tenantId, string prefix, string after, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of a bucket's objects whose key starts with <paramref name="prefix"/>, in key order after
+    /// <paramref name="after"/> (a keyset: writes during a listing neither repeat nor skip a key).
+    /// </summary>
+    public async Task<IReadOnlyList<ObjectSummary>> ListAsync(Guid tenantId, string bucket, string prefix, string after, int limit, CancellationToken cancellationToken)
     {
         await using var transaction = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
         await using var select = transaction.Command(
             """
-            SELECT key, size, content_type, sha256, created_at FROM objects
-            WHERE key > $1 AND key >= $2 AND left(key, length($2)) = $2
-            ORDER BY key LIMIT $3
-            """, after, prefix, limit);
+            SELECT key, size, content_type, sha256, etag, created_at FROM objects
+            WHERE bucket = $1 AND key > $2 AND key >= $3 AND left(key, length($3)) = $3
+            ORDER BY key LIMIT $4
+            """, bucket, after, prefix, limit);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         var page = new List<ObjectSummary>(limit);
         while (await reader.ReadAsync(cancellationToken))
         {
-            page.Add(new ObjectSummary(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
+            page.Add(new ObjectSummary(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), NullableString(reader, 3), NullableString(reader, 4),
+                reader.GetFieldValue<DateTimeOffset>(5)));
         }
 
         return page;
+    }
+
+    /// <summary>Inserts a version's chunks (in a batch of the caller's transaction).</summary>
+    public static void AddChunks(NpgsqlBatch batch, Guid tenantId, Guid versionId, IEnumerable<StoredChunk> chunks)
+    {
+        foreach (var chunk in chunks)
+        {
+            batch.BatchCommands.Add(Sql.BatchCommand(
+                "INSERT INTO chunks (version_id, seq, tenant_id, chunk_id, byte_offset, size, sha256, servers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                versionId, chunk.Seq, tenantId, chunk.ChunkId, chunk.Offset, chunk.Size, chunk.Sha256, chunk.Servers));
+        }
+    }
+
+    /// <summary>
+    /// Makes a version whose chunks are in place the key's object, in the caller's transaction, which holds the key's
+    /// lock (<see cref="LockKeyAsync"/>); the version it replaces goes to the removals.
+    /// </summary>
+    public async Task PublishAsync(TenantTransaction transaction, Guid tenantId, string bucket, StoredObject stored, CancellationToken cancellationToken)
+    {
+        await using var select = transaction.Command("SELECT version_id FROM objects WHERE bucket = $1 AND key = $2", bucket, stored.Key);
+        var replaced = await select.ExecuteScalarAsync(cancellationToken) as Guid?;
+        await using var upsert = transaction.Command(
+            """
+            INSERT INTO objects (tenant_id, bucket, key, version_id, size, content_type, sha256, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (tenant_id, bucket, key) DO UPDATE SET version_id = excluded.version_id, size = excluded.size,
+              content_type = excluded.content_type, sha256 = excluded.sha256, etag = excluded.etag, created_at = excluded.created_at
+            """, tenantId, bucket, stored.Key, stored.VersionId, stored.Size, stored.ContentType, stored.Sha256!, stored.ETag!, stored.CreatedAt);
+        await upsert.ExecuteNonQueryAsync(cancellationToken);
+        if (replaced is { } old)
+        {
+            await RetireAsync(transaction, old, cancellationToken);
+        }
     }
 
     /// <summary>Queues copies an upload wrote but no object will use (it failed or was refused), for removal now.</summary>
@@ -128,19 +159,15 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task LockKeyAsync(TenantTransaction transaction, Guid tenantId, string key, CancellationToken cancellationToken)
+    /// <summary>Queues writers of one key behind each other until the transaction ends.</summary>
+    public static async Task LockKeyAsync(TenantTransaction transaction, Guid tenantId, string bucket, string key, CancellationToken cancellationToken)
     {
-        await using var lockKey = transaction.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"{tenantId:N}/{key}");
+        await using var lockKey = transaction.Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"{tenantId:N}/{bucket}/{key}");
         await lockKey.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<Guid?> CurrentVersionAsync(TenantTransaction transaction, string key, CancellationToken cancellationToken)
-    {
-        await using var select = transaction.Command("SELECT version_id FROM objects WHERE key = $1", key);
-        return await select.ExecuteScalarAsync(cancellationToken) as Guid?;
-    }
-
-    private async Task RetireAsync(TenantTransaction transaction, Guid versionId, CancellationToken cancellationToken)
+    /// <summary>Sends a version's chunks to the removals, due after the grace, in the caller's transaction.</summary>
+    public async Task RetireAsync(TenantTransaction transaction, Guid versionId, CancellationToken cancellationToken)
     {
         await using var retire = new NpgsqlBatch(transaction.Connection, transaction.Transaction)
         {
@@ -152,4 +179,6 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
         };
         await retire.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

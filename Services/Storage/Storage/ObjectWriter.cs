@@ -10,13 +10,20 @@ namespace Platform.Storage;
 internal sealed class ObjectTooLargeException() : Exception($"An object is at most {ObjectWriter.MaxObjectBytes} bytes.");
 
 /// <summary>
+/// Bytes an upload wrote, stored on their chunk servers but not yet part of any object: its version id, size, SHA-256,
+/// MD5 (when asked for: S3's ETag) and chunks.
+/// </summary>
+public sealed record WrittenBytes(Guid VersionId, long Size, string Sha256, string? Md5, IReadOnlyList<StoredChunk> Chunks);
+
+/// <summary>
 /// Streams an upload into chunks of <c>Storage:ChunkSize</c> (64 MiB), each written to <c>Storage:ReplicationFactor</c>
 /// (2) chunk servers at once, 64 KiB at a time: the slower copy paces the client, and memory stays one buffer whatever
 /// the object's size. The object's SHA-256 is computed on the way. Only once every chunk is stored on all its servers,
-/// with the same SHA-256, does the object become visible (<see cref="ObjectStore.CommitAsync"/>); an upload that fails,
-/// is cancelled or refused queues every copy it wrote for removal, and leaves no file.
+/// with the same SHA-256, does the caller's commit run (<see cref="ObjectStore.CommitAsync"/>, or a multipart upload's
+/// part); an upload that fails, is cancelled, refused, or whose commit throws queues every copy it wrote for removal,
+/// and leaves no object.
 /// </summary>
-internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, IConfiguration configuration, TimeProvider clock)
+internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, IConfiguration configuration)
 {
     /// <summary>10 GiB.</summary>
     public const long MaxObjectBytes = 10L << 30;
@@ -33,12 +40,13 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
     public IReadOnlySet<string> AllowedContentTypes { get; } =
         (configuration.GetSection("Storage:AllowedContentTypes").Get<string[]>() ?? DefaultContentTypes).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    public async Task<StoredObject> WriteAsync(Guid tenantId, string key, string contentType, Stream body, long? contentLength, CancellationToken cancellationToken)
+    public async Task<T> WriteAsync<T>(Stream body, long? contentLength, bool md5, Func<WrittenBytes, Task<T>> commit, CancellationToken cancellationToken)
     {
         var versionId = Guid.CreateVersion7();
         var chunks = new List<StoredChunk>();
         var written = new List<(string ChunkId, string Server)>();
         using var objectHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var etagHash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         var buffer = ArrayPool<byte>.Shared.Rent(MessageBytes);
         var total = 0L;
         try
@@ -53,6 +61,7 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
                 }
 
                 objectHash.AppendData(buffer, 0, read);
+                etagHash?.AppendData(buffer, 0, read);
                 return read;
             }
 
@@ -100,13 +109,12 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
                 }
             }
 
-            var stored = new StoredObject(key, versionId, total, contentType, Convert.ToHexStringLower(objectHash.GetHashAndReset()), clock.GetUtcNow(), chunks);
-            await store.CommitAsync(tenantId, stored, cancellationToken);
-            return stored;
+            return await commit(new WrittenBytes(versionId, total, Convert.ToHexStringLower(objectHash.GetHashAndReset()),
+                etagHash is null ? null : Convert.ToHexStringLower(etagHash.GetHashAndReset()), chunks));
         }
         catch
         {
-            // Whatever went wrong (the client went away, a server failed, the body was too large), no file appears and no
+            // Whatever went wrong (the client went away, a server failed, the body was too large or not what was signed), no object appears and no
             // copy stays behind: every chunk this upload wrote is queued for removal, on a token of its own.
             using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await store.AbandonAsync(written, cleanup.Token);

@@ -44,5 +44,49 @@ internal static class StorageSchema
         CREATE INDEX chunk_removals_due ON chunk_removals (due_at);
         GRANT INSERT ON chunk_removals TO {TenantTransaction.Role};
         """,
+        $"""
+        -- The S3 API. An object belongs to a bucket of its tenant ('' holds the file API's files, a name no bucket can
+        -- have) and has S3's ETag; an object assembled from multipart parts has no SHA-256 of the whole.
+        CREATE TABLE buckets (
+          tenant_id uuid NOT NULL,
+          name text COLLATE "C" NOT NULL,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (tenant_id, name));
+        {TenantTransaction.IsolateTableSql("buckets")}
+        ALTER TABLE objects ADD COLUMN bucket text COLLATE "C" NOT NULL DEFAULT '';
+        ALTER TABLE objects ADD COLUMN etag text;
+        ALTER TABLE objects ALTER COLUMN sha256 DROP NOT NULL;
+        ALTER TABLE objects DROP CONSTRAINT objects_pkey;
+        ALTER TABLE objects ADD PRIMARY KEY (tenant_id, bucket, key);
+        -- Access keys sign S3 requests. A request names its key before its tenant is known, so the table is not under
+        -- row-level security; only the service's login reads it. HMAC needs the secret itself: it is sealed, not hashed.
+        CREATE TABLE access_keys (
+          access_key_id text PRIMARY KEY,
+          tenant_id uuid NOT NULL,
+          user_id uuid NOT NULL,
+          secret_sealed bytea NOT NULL,
+          created_at timestamptz NOT NULL);
+        {SecretVault.TableSql}
+        -- Multipart uploads in progress, and their parts: each part's chunks are in chunks under the part's own version
+        -- id until the upload completes (they become the object's, renumbered) or is aborted (they go to the removals).
+        CREATE TABLE uploads (
+          upload_id uuid PRIMARY KEY,
+          tenant_id uuid NOT NULL,
+          bucket text COLLATE "C" NOT NULL,
+          key text COLLATE "C" NOT NULL,
+          content_type text NOT NULL,
+          created_at timestamptz NOT NULL);
+        CREATE TABLE upload_parts (
+          upload_id uuid NOT NULL,
+          part_number int NOT NULL,
+          tenant_id uuid NOT NULL,
+          version_id uuid NOT NULL,
+          size bigint NOT NULL,
+          md5 text NOT NULL,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (upload_id, part_number));
+        {TenantTransaction.IsolateTableSql("uploads")}
+        {TenantTransaction.IsolateTableSql("upload_parts")}
+        """,
     ];
 }

@@ -2,17 +2,24 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 
-namespace Platform.Auth.Registration;
+namespace Platform.Postgres;
 
 /// <summary>
-/// Seals a password between the registration request and the account step, so the request can answer 202 at once and
-/// the expensive hash (PBKDF2) runs in the step, off the request path. AES-GCM under one key kept in authdb (every
-/// replica and restart shares it). The sealed password lives only until the account step hashes it, or the
-/// registration fails; it keeps plaintext out of rows, dumps and logs, but not from someone who can read authdb's
-/// key table in that window.
+/// Seals a secret a service must read back in plain (so cannot hash): auth's password between the registration request
+/// and the account step that hashes it, storage's S3 secret keys that sign requests with HMAC. AES-GCM under one key
+/// kept in the service's own database (<see cref="TableSql"/>), so every replica and restart shares it. It keeps
+/// plaintext out of rows, dumps and logs, but not from someone who can read the database's key table as well.
 /// </summary>
-internal sealed class CredentialVault(NpgsqlDataSource db)
+public sealed class SecretVault(NpgsqlDataSource db)
 {
+    /// <summary>The table holding the key; a service's migrations create it once.</summary>
+    public const string TableSql = """
+        CREATE TABLE vault_keys (
+          id int PRIMARY KEY,
+          key bytea NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now());
+        """;
+
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private byte[]? _key;
@@ -26,9 +33,9 @@ internal sealed class CredentialVault(NpgsqlDataSource db)
         _key = (byte[])(await load.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public byte[] Seal(string password)
+    public byte[] Seal(string secret)
     {
-        var plain = Encoding.UTF8.GetBytes(password);
+        var plain = Encoding.UTF8.GetBytes(secret);
         var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
