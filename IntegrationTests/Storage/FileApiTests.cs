@@ -269,11 +269,52 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
                 },
                 servers => servers.Count > 0 && !servers.Contains(victim), TimeSpan.FromSeconds(60), $"an upload avoids {victim}");
             output.WriteLine($"{victim} killed: the file read whole from the other copies; a new upload went to {string.Join(", ", placed.Distinct().Order())}");
+
+            // Once the server has been gone for the graph's repair delay (3 s here), its copies are made again elsewhere.
+            var repaired = await Eventually.ReturnsAsync(
+                () => MetadataAsync(key),
+                metadata => metadata.GetProperty("chunks").EnumerateArray().All(c => ServersOf(c) is var held && !held.Contains(victim) && held.Distinct().Count() == 2),
+                TimeSpan.FromSeconds(60), $"{key}'s copies on {victim} replaced");
+            await AssertCopiesWholeAsync(repaired);
+            output.WriteLine($"its copies were re-replicated: {string.Join("; ", repaired.GetProperty("chunks").EnumerateArray().Select(c => string.Join(",", ServersOf(c))))}");
         }
         finally
         {
             await storage.Commands.StartAsync(victim);
         }
+    }
+
+    [Fact]
+    public async Task A_damaged_copy_is_read_around_then_replaced_by_a_good_one_and_removed()
+    {
+        var key = NewKey();
+        var bytes = Bytes(6_000_000, seed: 9);
+        (await PutAsync(key, bytes)).Dispose();
+        var chunk = (await MetadataAsync(key)).GetProperty("chunks")[0];
+        var chunkId = chunk.GetProperty("chunkId").GetString()!;
+        var damaged = ServersOf(chunk)[0]; // the copy a reader asks first
+        await using (var file = new FileStream(storage.ChunkFileOf(ServerNumber(damaged), chunkId), FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = 1_500_000;
+            var flipped = (byte)(file.ReadByte() ^ 0xFF);
+            file.Position--;
+            file.WriteByte(flipped);
+        }
+
+        using (var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}"))
+        {
+            Assert.Equal(bytes, await get.Content.ReadAsByteArrayAsync()); // the checksum caught it; the other copy served
+        }
+
+        var repaired = await Eventually.ReturnsAsync(
+            () => MetadataAsync(key),
+            metadata => ServersOf(metadata.GetProperty("chunks")[0]) is var held && !held.Contains(damaged) && held.Distinct().Count() == 2,
+            TimeSpan.FromSeconds(30), $"the damaged copy of {chunkId} on {damaged} replaced");
+        await AssertCopiesWholeAsync(repaired);
+        await Eventually.ReturnsAsync(
+            async () => (await Record.ExceptionAsync(() => storage.Chunks(ServerNumber(damaged)).ReadAsync(chunkId)) as RpcException)?.StatusCode, // DataLoss while it is there
+            status => status == StatusCode.NotFound, TimeSpan.FromSeconds(30), $"the damaged copy removed from {damaged}");
+        output.WriteLine($"{chunkId}: damaged on {damaged}, now on {string.Join(", ", ServersOf(repaired.GetProperty("chunks")[0]))}");
     }
 
     [Fact]
@@ -309,6 +350,22 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         }));
         Assert.All(gets, Assert.True);
         output.WriteLine($"{files.Count} uploads, {gets.Length} downloads, all whole");
+    }
+
+    private static string[] ServersOf(JsonElement chunk) => chunk.GetProperty("servers").EnumerateArray().Select(s => s.GetString()!).ToArray();
+
+    private static int ServerNumber(string server) => int.Parse(server["chunks-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Every copy of every chunk of the file, read straight from its server, has the chunk's SHA-256.</summary>
+    private async Task AssertCopiesWholeAsync(JsonElement metadata)
+    {
+        foreach (var chunk in metadata.GetProperty("chunks").EnumerateArray())
+        {
+            foreach (var server in ServersOf(chunk))
+            {
+                Assert.Equal(chunk.GetProperty("sha256").GetString(), Sha256(await storage.Chunks(ServerNumber(server)).ReadAsync(chunk.GetProperty("chunkId").GetString()!)));
+            }
+        }
     }
 
     private static string NewKey() => $"file-{Guid.NewGuid():N}.bin";
@@ -348,7 +405,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     {
         try
         {
-            return (await storage.Chunks(int.Parse(server["chunks-".Length..], System.Globalization.CultureInfo.InvariantCulture)).ReadAsync(chunkId)).Length;
+            return (await storage.Chunks(ServerNumber(server)).ReadAsync(chunkId)).Length;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Platform.Storage.Chunks;
@@ -10,6 +11,7 @@ internal sealed class ChunkServer(string name, ChunkStore.ChunkStoreClient clien
     private long _assigned;
     private long _free = long.MaxValue;
     private long _used;
+    private long _downSince;
     private volatile bool _healthy = true;
 
     public string Name { get; } = name;
@@ -17,6 +19,9 @@ internal sealed class ChunkServer(string name, ChunkStore.ChunkStoreClient clien
     public ChunkStore.ChunkStoreClient Client { get; } = client;
 
     public bool Healthy => _healthy;
+
+    /// <summary>How long its health checks have failed (zero while it answers).</summary>
+    public TimeSpan Down => _healthy ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _downSince));
 
     public long FreeBytes => Interlocked.Read(ref _free);
 
@@ -39,6 +44,11 @@ internal sealed class ChunkServer(string name, ChunkStore.ChunkStoreClient clien
     public bool Unreachable()
     {
         var was = _healthy;
+        if (was)
+        {
+            Interlocked.Exchange(ref _downSince, Environment.TickCount64);
+        }
+
         _healthy = false;
         return was;
     }
@@ -48,13 +58,15 @@ internal sealed class ChunkServer(string name, ChunkStore.ChunkStoreClient clien
 /// The chunk servers the AppHost referenced (<c>services:chunks-N</c>), each reached over one long-lived gRPC channel
 /// (h2c, several HTTP/2 connections when streams pile up), not through the shared HttpClient setup: its per-attempt
 /// timeout and retries would cut every long stream. Every 2 s each is asked for its health and space; placement picks
-/// healthy servers with room, the least used first.
+/// healthy servers with room, the least used first. Readers report copies they found damaged or missing here, for
+/// the repair (<see cref="ChunkRepair"/>).
 /// </summary>
 internal sealed class ChunkServers : BackgroundService
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(2);
     private readonly IReadOnlyList<ChunkServer> _servers;
     private readonly List<GrpcChannel> _channels = [];
+    private readonly ConcurrentQueue<(string ChunkId, string Server)> _damaged = new();
     private readonly ILogger<ChunkServers> _logger;
 
     public ChunkServers(IConfiguration configuration, ILogger<ChunkServers> logger)
@@ -88,10 +100,28 @@ internal sealed class ChunkServers : BackgroundService
 
     public ChunkServer this[string name] => _servers.FirstOrDefault(s => s.Name == name) ?? throw new KeyNotFoundException($"No chunk server {name}.");
 
-    /// <summary><paramref name="count"/> distinct healthy servers with room for <paramref name="bytes"/>, the least used first (ties at random).</summary>
-    public IReadOnlyList<ChunkServer> Place(int count, long bytes)
+    /// <summary>A copy a reader found damaged (its checksum failed) or missing.</summary>
+    public void ReportDamaged(string chunkId, string server) => _damaged.Enqueue((chunkId, server));
+
+    /// <summary>The copies reported damaged since the last call.</summary>
+    public List<(string ChunkId, string Server)> TakeDamaged()
     {
-        var chosen = _servers.Where(s => s.Healthy && s.FreeBytes - s.Assigned >= bytes)
+        var taken = new List<(string, string)>();
+        while (_damaged.TryDequeue(out var copy))
+        {
+            taken.Add(copy);
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> distinct healthy servers with room for <paramref name="bytes"/>, none of
+    /// <paramref name="excluded"/>, the least used first (ties at random).
+    /// </summary>
+    public IReadOnlyList<ChunkServer> Place(int count, long bytes, IReadOnlyCollection<string>? excluded = null)
+    {
+        var chosen = _servers.Where(s => s.Healthy && s.FreeBytes - s.Assigned >= bytes && excluded?.Contains(s.Name) != true)
             .OrderBy(s => s.UsedBytes + s.Assigned).ThenBy(_ => Random.Shared.Next())
             .Take(count).ToList();
         if (chosen.Count < count)

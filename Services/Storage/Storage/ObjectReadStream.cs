@@ -7,7 +7,8 @@ namespace Platform.Storage;
 /// An object's bytes as a seekable stream over its chunks, for ASP.NET's range handling (206, 416, If-Range): a read
 /// opens the chunk under the position on its first server and streams on; a server that fails, or sends nothing for
 /// 5 s, is left for the next copy at the same position. With no copy left the read fails and the response is cut
-/// short (its Content-Length unmet): a client sees an error, never wrong bytes.
+/// short (its Content-Length unmet): a client sees an error, never wrong bytes. A copy found damaged or missing is
+/// reported for repair.
 /// </summary>
 internal sealed class ObjectReadStream(ChunkServers servers, StoredObject stored) : Stream
 {
@@ -100,8 +101,14 @@ internal sealed class ObjectReadStream(ChunkServers servers, StoredObject stored
                 Close(nextCopy: false);
                 return false;
             }
-            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
+                if (e.StatusCode is StatusCode.DataLoss or StatusCode.NotFound)
+                {
+                    var chunk = stored.Chunks[_chunk];
+                    servers.ReportDamaged(chunk.ChunkId, chunk.Servers[_copy]); // for the repair to replace
+                }
+
                 Close(nextCopy: true); // this copy failed or went silent: the same position on the next one
             }
         }

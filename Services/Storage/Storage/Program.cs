@@ -8,12 +8,13 @@ using Platform.Storage.S3;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddPlatformDatabase("storagedb");
+builder.AddPlatformDatabase("storagedb", workerRole: PostgresRoles.Worker); // the worker: the repair, across tenants
 builder.Services.AddSingleton<ChunkServers>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ChunkServers>());
 builder.Services.AddSingleton<ObjectStore>();
 builder.Services.AddSingleton<ObjectWriter>();
 builder.Services.AddHostedService<ChunkReaper>();
+builder.Services.AddHostedService<ChunkRepair>();
 builder.Services.AddSingleton<SecretVault>();
 builder.Services.AddSingleton<AccessKeys>();
 builder.Services.AddSingleton<S3Authenticator>();

@@ -88,5 +88,14 @@ internal static class StorageSchema
         {TenantTransaction.IsolateTableSql("uploads")}
         {TenantTransaction.IsolateTableSql("upload_parts")}
         """,
+        """
+        -- Copies a reader found damaged or missing, for the repair to replace (ids only, no tenant's data).
+        CREATE TABLE chunk_repairs (
+          chunk_id text NOT NULL,
+          server text NOT NULL,
+          found_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (chunk_id, server));
+        CREATE INDEX chunks_servers ON chunks USING gin (servers); -- the chunks a lost server held
+        """,
     ];
 }
