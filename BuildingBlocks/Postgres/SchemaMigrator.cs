@@ -37,9 +37,16 @@ public static class SchemaMigrator
         await migrating.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// A migration statement may wait on locks (another service creating the shared roles) and runs while a whole graph
+    /// boots on the same cores: it gets two minutes, not the data source's request-sized timeout (3 s), which failed
+    /// services' starts when a graph of 30 processes booted on two cores.
+    /// </summary>
+    private const int StatementTimeoutSeconds = 120;
+
     private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = StatementTimeoutSeconds };
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

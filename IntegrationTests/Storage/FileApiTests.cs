@@ -333,6 +333,77 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Uploads_downloads_and_deletes_at_once_each_end_as_asked_with_no_server_error()
+    {
+        var existing = Enumerable.Range(0, 20).Select(i => (Key: NewKey(), Bytes: Bytes(1_500_000 + i * 1000, seed: 200 + i))).ToList();
+        await Task.WhenAll(existing.Select(async f => (await PutAsync(f.Key, f.Bytes)).Dispose()));
+        var fresh = Enumerable.Range(0, 20).Select(i => (Key: NewKey(), Bytes: Bytes(2_000_000 + i * 1000, seed: 300 + i))).ToList();
+        var (toRead, toDelete) = (existing[..10], existing[10..]);
+
+        var uploads = fresh.Select(async f =>
+        {
+            using var put = await PutAsync(f.Key, f.Bytes);
+            return put.StatusCode;
+        });
+        var downloads = toRead.Concat(toRead).Select(async f =>
+        {
+            using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{f.Key}");
+            return get.StatusCode == HttpStatusCode.OK && (await get.Content.ReadAsByteArrayAsync()).AsSpan().SequenceEqual(f.Bytes) ? HttpStatusCode.OK : get.StatusCode;
+        });
+        var deletes = toDelete.Select(async f =>
+        {
+            using var delete = await SendAsync(HttpMethod.Delete, $"/api/storage/files/{f.Key}");
+            return delete.StatusCode;
+        });
+        var statuses = await Task.WhenAll(uploads.Concat(downloads).Concat(deletes));
+
+        Assert.Equal(fresh.Count, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(toRead.Count * 2, statuses.Count(s => s == HttpStatusCode.OK)); // every download whole
+        Assert.Equal(toDelete.Count, statuses.Count(s => s == HttpStatusCode.NoContent));
+        foreach (var (key, bytes) in fresh)
+        {
+            using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+            Assert.Equal(bytes, await get.Content.ReadAsByteArrayAsync());
+        }
+
+        foreach (var (key, _) in toDelete)
+        {
+            using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_metadata_requests_stay_within_the_database_pool_with_no_server_error()
+    {
+        var key = NewKey();
+        (await PutAsync(key, Bytes(100_000, seed: 400))).Dispose();
+        var pool = new Npgsql.NpgsqlConnectionStringBuilder(await storage.ConnectionStringAsync("storagedb")).MaxPoolSize;
+        var peak = 0L;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, await storage.QueryScalarAsync<long>("postgres",
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = 'storagedb'"));
+                await Task.Delay(20, CancellationToken.None);
+            }
+        });
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, i % 2 == 0 ? $"/api/storage/files/{key}/metadata" : "/api/storage/files?limit=10");
+            return response.StatusCode;
+        }));
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        output.WriteLine($"200 concurrent metadata and listing requests: all 200 OK; storagedb sessions peaked at {peak} (pool maximum {pool} per data source)");
+        Assert.InRange(peak, 1, 2 * pool); // the request pool and the worker's (the repair), each capped at the pool's maximum
+    }
+
+    [Fact]
     public async Task Fifty_concurrent_uploads_then_a_hundred_concurrent_downloads_all_come_back_whole()
     {
         // The seed's concurrency tests (50 uploads, 100 downloads), with files of 0.2 to 1.2 MB.
