@@ -285,6 +285,55 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task An_upload_whose_storage_process_dies_leaves_no_file_and_its_chunks_are_removed_when_its_lease_runs_out()
+    {
+        var before = await TotalChunksAsync();
+        var key = NewKey();
+        var body = new StallingContent(10_000_000); // two whole chunks of 4 MiB, then nothing until released
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/storage/files/{key}") { Content = body };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", storage.User.AccessToken);
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var upload = Gateway.SendAsync(request);
+        await Eventually.ReturnsAsync(TotalChunksAsync, total => total >= before + 4, TimeSpan.FromSeconds(30), "the upload's first two chunks on two servers each");
+        await storage.Commands.KillAsync("storage");
+        body.Release();
+        await Record.ExceptionAsync(() => upload); // the gateway answers 502 or the connection drops: the upload is lost either way
+        await storage.Commands.StartAsync("storage");
+
+        // Nothing committed the copies, so their lease (20 s in this graph) runs out and the reaper removes them.
+        await Eventually.ReturnsAsync(TotalChunksAsync, total => total == before, TimeSpan.FromSeconds(90), "the dead upload's chunks removed");
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_chunk_server_killed_in_the_middle_of_a_download_leaves_the_download_whole()
+    {
+        var key = NewKey();
+        var bytes = Bytes(40_000_000, seed: 10); // ten chunks of 4 MiB
+        (await PutAsync(key, bytes)).Dispose();
+        var victim = ServersOf((await MetadataAsync(key)).GetProperty("chunks")[4])[0]; // the copy a reader asks first for a chunk still ahead
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/storage/files/{key}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", storage.User.AccessToken);
+        using var response = await Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var received = new byte[bytes.Length];
+        await body.ReadExactlyAsync(received.AsMemory(0, 12_000_000)); // into the third chunk
+        await storage.Commands.KillAsync(victim);
+        try
+        {
+            await body.ReadExactlyAsync(received.AsMemory(12_000_000));
+            Assert.Equal(0, await body.ReadAsync(new byte[1]));
+            Assert.Equal(Sha256(bytes), Sha256(received));
+            output.WriteLine($"{victim} killed 12 MB into a 40 MB download; the rest came from the other copies, whole");
+        }
+        finally
+        {
+            await storage.Commands.StartAsync(victim);
+        }
+    }
+
+    [Fact]
     public async Task A_damaged_copy_is_read_around_then_replaced_by_a_good_one_and_removed()
     {
         var key = NewKey();
@@ -505,6 +554,33 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         {
             length1 = length;
             return true;
+        }
+    }
+
+    /// <summary>A chunked body that sends some bytes, then waits until released, then fails.</summary>
+    private sealed class StallingContent(int bytesBeforeStall) : HttpContent
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var block = new byte[64 * 1024];
+            for (var sent = 0; sent < bytesBeforeStall; sent += block.Length)
+            {
+                await stream.WriteAsync(block);
+            }
+
+            await stream.FlushAsync();
+            await _released.Task;
+            throw new IOException("The client went away.");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
         }
     }
 

@@ -30,6 +30,14 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
 
     private readonly TimeSpan _grace = configuration.GetValue("Storage:DeleteGrace", TimeSpan.FromMinutes(10));
 
+    /// <summary>
+    /// How long copies an upload is writing stay wanted without a sign of life from it (<c>Storage:UploadLease</c>, 10
+    /// min): each is queued for removal at that time before its first byte is written, and every new chunk of the
+    /// upload pushes the time back. Committing takes them off the queue; if the storage process dies mid-way, nothing
+    /// does, and the reaper removes them once the lease runs out.
+    /// </summary>
+    private readonly TimeSpan _lease = configuration.GetValue("Storage:UploadLease", TimeSpan.FromMinutes(10));
+
     /// <summary>Makes fully written bytes the key's object; the version it replaces goes to the removals.</summary>
     public async Task<StoredObject> CommitAsync(Guid tenantId, string bucket, string key, string contentType, WrittenBytes written, CancellationToken cancellationToken)
     {
@@ -42,6 +50,7 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await KeepAsync(transaction, stored.Chunks, cancellationToken);
         await PublishAsync(transaction, tenantId, bucket, stored, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return stored;
@@ -144,6 +153,42 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
         }
     }
 
+    /// <summary>
+    /// Before an upload writes <paramref name="copies"/>: queues them for removal when the lease runs out, and pushes the
+    /// lease of the copies it wrote before (<paramref name="earlier"/>) back, as long as it has not run out yet.
+    /// </summary>
+    public async Task LeaseAsync(IReadOnlyCollection<(string ChunkId, string Server)> copies, IReadOnlyCollection<string> earlier, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var lease = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Sql.BatchCommand(
+                    "INSERT INTO chunk_removals (chunk_id, server, due_at) SELECT c.chunk_id, c.server, now() + $3 FROM unnest($1::text[], $2::text[]) AS c(chunk_id, server) ON CONFLICT DO NOTHING",
+                    copies.Select(c => c.ChunkId).ToArray(), copies.Select(c => c.Server).ToArray(), _lease),
+                Sql.BatchCommand("UPDATE chunk_removals SET due_at = now() + $2 WHERE chunk_id = ANY($1) AND due_at > now()", earlier.ToArray(), _lease),
+            },
+        };
+        await lease.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// In a commit's transaction: takes the written copies off the removal queue, so they stay. Throws when one is no
+    /// longer there: the upload outlived its lease and the reaper has them, so the commit must not name them.
+    /// </summary>
+    public static async Task KeepAsync(TenantTransaction transaction, IReadOnlyCollection<StoredChunk> chunks, CancellationToken cancellationToken)
+    {
+        var copies = chunks.SelectMany(c => c.Servers.Select(s => (c.ChunkId, Server: s))).ToList();
+        await using var keep = transaction.Command(
+            "DELETE FROM chunk_removals m USING unnest($1::text[], $2::text[]) AS c(chunk_id, server) WHERE m.chunk_id = c.chunk_id AND m.server = c.server AND m.due_at > now()",
+            copies.Select(c => c.ChunkId).ToArray(), copies.Select(c => c.Server).ToArray());
+        if (await keep.ExecuteNonQueryAsync(cancellationToken) != copies.Count)
+        {
+            throw new IOException("The upload outlived its lease (Storage:UploadLease): its chunks are being removed, so it was not stored.");
+        }
+    }
+
     /// <summary>Queues copies an upload wrote but no object will use (it failed or was refused), for removal now.</summary>
     public async Task AbandonAsync(IReadOnlyCollection<(string ChunkId, string Server)> copies, CancellationToken cancellationToken)
     {
@@ -154,7 +199,10 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var insert = Sql.Command(connection, null,
-            "INSERT INTO chunk_removals (chunk_id, server, due_at) SELECT c.chunk_id, c.server, now() FROM unnest($1::text[], $2::text[]) AS c(chunk_id, server) ON CONFLICT DO NOTHING",
+            """
+            INSERT INTO chunk_removals (chunk_id, server, due_at) SELECT c.chunk_id, c.server, now() FROM unnest($1::text[], $2::text[]) AS c(chunk_id, server)
+            ON CONFLICT (chunk_id, server) DO UPDATE SET due_at = now()
+            """,
             copies.Select(c => c.ChunkId).ToArray(), copies.Select(c => c.Server).ToArray());
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }

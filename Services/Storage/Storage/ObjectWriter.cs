@@ -21,7 +21,8 @@ public sealed record WrittenBytes(Guid VersionId, long Size, string Sha256, stri
 /// the object's size. The object's SHA-256 is computed on the way. Only once every chunk is stored on all its servers,
 /// with the same SHA-256, does the caller's commit run (<see cref="ObjectStore.CommitAsync"/>, or a multipart upload's
 /// part); an upload that fails, is cancelled, refused, or whose commit throws queues every copy it wrote for removal,
-/// and leaves no object.
+/// and leaves no object; a storage process that dies mid-way leaves its copies to the reaper when their lease runs out
+/// (<see cref="ObjectStore.LeaseAsync"/>).
 /// </summary>
 internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, IConfiguration configuration)
 {
@@ -72,7 +73,9 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
                 // The chunk's size when the body's length is known (0, unknown, for a chunked body: the servers then reserve as bytes come).
                 var expected = contentLength is { } length ? Math.Min(_chunkSize, length - (total - pending)) : 0;
                 var placed = servers.Place(_copies, expected > 0 ? expected : _chunkSize);
-                written.AddRange(placed.Select(s => (chunkId, s.Name)));
+                var copies = placed.Select(s => (chunkId, s.Name)).ToList();
+                await store.LeaseAsync(copies, chunks.Select(c => c.ChunkId).ToList(), cancellationToken);
+                written.AddRange(copies);
                 var calls = placed.Select(s => s.Client.PutChunk(cancellationToken: cancellationToken)).ToList();
                 try
                 {

@@ -88,7 +88,7 @@ internal static class StorageSchema
         {TenantTransaction.IsolateTableSql("uploads")}
         {TenantTransaction.IsolateTableSql("upload_parts")}
         """,
-        """
+        $"""
         -- Copies a reader found damaged or missing, for the repair to replace (ids only, no tenant's data).
         CREATE TABLE chunk_repairs (
           chunk_id text NOT NULL,
@@ -96,6 +96,9 @@ internal static class StorageSchema
           found_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (chunk_id, server));
         CREATE INDEX chunks_servers ON chunks USING gin (servers); -- the chunks a lost server held
+        -- An upload queues its copies for removal when its lease runs out, and its commit (a tenant transaction) takes
+        -- them off the queue again.
+        GRANT SELECT, DELETE ON chunk_removals TO {TenantTransaction.Role};
         """,
     ];
 }

@@ -48,6 +48,8 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await ObjectStore.KeepAsync(transaction, written.Chunks, cancellationToken);
+
         await using var replace = transaction.Command(
             """
             WITH old AS (SELECT version_id FROM upload_parts WHERE upload_id = $1 AND part_number = $2 FOR UPDATE)
