@@ -36,18 +36,12 @@ internal static class Measure
         return (ticks.Sum() - idle, ticks.Sum());
     }
 
-    public static double RssMegabytes(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-    }
-
     /// <summary>The resident memory of the largest process in <paramref name="pid"/>'s tree.</summary>
     public static double LargestRssMegabytes(int pid)
     {
         var children = File.Exists($"/proc/{pid}/task/{pid}/children")
             ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture))
             : [];
-        return children.Select(LargestRssMegabytes).Append(RssMegabytes(pid)).Max();
+        return children.Select(LargestRssMegabytes).Append(Platform.Hosting.Processes.PeakMemory.ResidentMegabytes(pid)).Max();
     }
 }

@@ -63,10 +63,10 @@ internal static class StorageBenchmarks
                 var httpDown = Rate(size, await TimeAsync(() => GetAsync(loopback.Client, $"/source/{size}", size)));
 
                 var key = $"bench-{Guid.NewGuid():N}.bin";
-                using var upSampler = new RssSampler(storagePid);
+                using var upSampler = new PeakMemory(storagePid);
                 var up = Rate(size, await TimeAsync(() => PutAsync(gateway, $"/api/storage/files/{key}", size)));
                 var upPeak = upSampler.Stop();
-                using var downSampler = new RssSampler(storagePid);
+                using var downSampler = new PeakMemory(storagePid);
                 var down = Rate(size, await TimeAsync(() => GetAsync(gateway, $"/api/storage/files/{key}", size)));
                 var downPeak = downSampler.Stop();
                 (await gateway.DeleteAsync($"/api/storage/files/{key}")).EnsureSuccessStatusCode();
@@ -187,37 +187,6 @@ internal static class StorageBenchmarks
         {
             length = size;
             return true;
-        }
-    }
-
-    /// <summary>The peak resident memory of a process while something runs, sampled every 100 ms.</summary>
-    private sealed class RssSampler : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task<double> _peak;
-
-        public RssSampler(int pid) => _peak = Task.Run(async () =>
-        {
-            var peak = 0.0;
-            while (!_stop.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, Measure.RssMegabytes(pid));
-                await Task.Delay(100, CancellationToken.None);
-            }
-
-            return peak;
-        });
-
-        public double Stop()
-        {
-            _stop.Cancel();
-            return _peak.GetAwaiter().GetResult();
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _stop.Dispose();
         }
     }
 

@@ -236,9 +236,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         await Assert.ThrowsAnyAsync<Exception>(() => Gateway.SendAsync(request));
 
-        await Eventually.ReturnsAsync(TotalChunksAsync, total => total == before, TimeSpan.FromSeconds(30), "the cut-off upload's chunks are removed");
-        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
-        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await AssertNothingLeftAsync(key, before, TimeSpan.FromSeconds(30), "the cut-off upload's chunks are removed");
     }
 
     [Fact]
@@ -301,9 +299,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         await storage.Commands.StartAsync("storage");
 
         // Nothing committed the copies, so their lease (20 s in this graph) runs out and the reaper removes them.
-        await Eventually.ReturnsAsync(TotalChunksAsync, total => total == before, TimeSpan.FromSeconds(90), "the dead upload's chunks removed");
-        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
-        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await AssertNothingLeftAsync(key, before, TimeSpan.FromSeconds(90), "the dead upload's chunks removed");
     }
 
     [Fact]
@@ -531,6 +527,14 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         {
             return null;
         }
+    }
+
+    /// <summary>A failed upload left no file, and the chunk servers hold as many chunks as before it (within a deadline).</summary>
+    private async Task AssertNothingLeftAsync(string key, long chunksBefore, TimeSpan within, string what)
+    {
+        await Eventually.ReturnsAsync(TotalChunksAsync, total => total == chunksBefore, within, what);
+        using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
     }
 
     private async Task<long> TotalChunksAsync()

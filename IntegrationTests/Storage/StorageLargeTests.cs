@@ -31,7 +31,7 @@ public sealed class StorageLargeTests(StorageFixture storage, ITestOutputHelper 
         const long Size = 5_000_000_000;
         var key = $"large-{Guid.NewGuid():N}.bin";
         using var client = Client();
-        using var sampler = await RssSampler.OfAsync(storage, "storage");
+        using var sampler = await PeakMemoryOfAsync("storage");
         var body = new GeneratedBody(Size, announceLength: true);
         var clock = Stopwatch.StartNew();
         using (var put = await client.PutAsync($"/api/storage/files/{key}", body))
@@ -96,7 +96,7 @@ public sealed class StorageLargeTests(StorageFixture storage, ITestOutputHelper 
         const long Size = 1_670_000_000;
         var chunks = storage.Chunks(3);
         var id = Guid.NewGuid().ToString("N");
-        using var sampler = await RssSampler.OfAsync(storage, "chunks-3");
+        using var sampler = await PeakMemoryOfAsync("chunks-3");
         var block = RandomNumberGenerator.GetBytes(64 * 1024);
         using var sent = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var call = chunks.PutChunk())
@@ -174,42 +174,10 @@ public sealed class StorageLargeTests(StorageFixture storage, ITestOutputHelper 
         }
     }
 
-    /// <summary>The peak resident memory of one resource's process while a test runs, sampled every 100 ms.</summary>
-    private sealed class RssSampler : IDisposable
+    /// <summary>Samples the peak memory of one resource's process from now on.</summary>
+    private async Task<PeakMemory> PeakMemoryOfAsync(string resource)
     {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task<double> _peak;
-
-        private RssSampler(int pid) => _peak = Task.Run(async () =>
-        {
-            var peak = 0.0;
-            while (!_stop.IsCancellationRequested)
-            {
-                var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-                peak = Math.Max(peak, line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0);
-                await Task.Delay(100, CancellationToken.None);
-            }
-
-            return peak;
-        });
-
-        public static async Task<RssSampler> OfAsync(StorageFixture storage, string resource)
-        {
-            var replica = (await storage.Commands.ReplicasAsync(resource))[0];
-            var pid = ProcessCommands.ProcessId(await storage.Commands.SnapshotAsync(replica)) ?? throw new InvalidOperationException($"{replica} has no process id.");
-            return new RssSampler(pid);
-        }
-
-        public double Stop()
-        {
-            _stop.Cancel();
-            return _peak.GetAwaiter().GetResult();
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _stop.Dispose();
-        }
+        var replica = (await storage.Commands.ReplicasAsync(resource))[0];
+        return new PeakMemory(ProcessCommands.ProcessId(await storage.Commands.SnapshotAsync(replica)) ?? throw new InvalidOperationException($"{replica} has no process id."));
     }
 }
