@@ -24,10 +24,15 @@ builder.Services.AddSingleton<S3Api>();
 
 // The S3 endpoint is a port of its own (the AppHost's "s3", given as S3_PORT): SigV4 instead of tokens, S3's XML
 // instead of problem+json, and not behind the gateway, since a signature covers the host and the raw path.
+// Setting the addresses replaces the ones Kestrel was given (ASPNETCORE_URLS under `dotnet run` and DCP, HTTP_PORTS in
+// a container), so those are kept and the S3 port added beside them, on the same interfaces.
 var s3Port = builder.Configuration.GetValue<int?>("S3_PORT");
 if (s3Port is { } port)
 {
-    builder.WebHost.UseUrls([.. (builder.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries), $"http://localhost:{port}"]);
+    string[] given = builder.Configuration["urls"] is { Length: > 0 } urls
+        ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries)
+        : [.. (builder.Configuration["HTTP_PORTS"] ?? "8080").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => $"http://*:{p}")];
+    builder.WebHost.UseUrls([.. given, $"http://{(builder.Configuration["urls"] is { Length: > 0 } ? "localhost" : "*")}:{port}"]);
 }
 
 var app = builder.Build();
