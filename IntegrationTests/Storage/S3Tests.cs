@@ -238,6 +238,33 @@ public sealed class S3Tests(StorageFixture storage, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_presigned_PUT_stores_its_body_but_an_unsigned_header_added_to_it_is_refused()
+    {
+        using var s3 = AwsClient(storage.UserKey);
+        var bucket = await NewBucketAsync(s3);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "private", ContentBody = "not for the URL's holder" });
+        var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = bucket, Key = "upload", Verb = HttpVerb.PUT, Protocol = Protocol.HTTP, Expires = DateTime.UtcNow.AddMinutes(5),
+        });
+        using var http = new HttpClient();
+
+        using var hijack = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent([]) };
+        hijack.Headers.Add("x-amz-copy-source", $"/{bucket}/private"); // would turn the PUT into a copy of another object
+        await AssertS3ErrorAsync(await http.SendAsync(hijack), HttpStatusCode.Forbidden, "AccessDenied");
+        var notCopied = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectMetadataAsync(bucket, "upload"));
+        Assert.Equal(HttpStatusCode.NotFound, notCopied.StatusCode);
+
+        using (var put = await http.PutAsync(url, new ByteArrayContent("uploaded with the URL"u8.ToArray())))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var get = await s3.GetObjectAsync(bucket, "upload");
+        Assert.Equal("uploaded with the URL", await new StreamReader(get.ResponseStream).ReadToEndAsync());
+    }
+
+    [Fact]
     public async Task Unsigned_requests_a_wrong_secret_and_an_unknown_key_are_refused_and_nothing_is_stored()
     {
         using var s3 = AwsClient(storage.UserKey);

@@ -35,9 +35,9 @@ internal sealed class ChunkRepair(
                 {
                     await RepairAsync(stoppingToken);
                 }
-                catch (NpgsqlException e)
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogWarning("Chunk repair could not reach storagedb ({Error}); trying again shortly.", e.Message);
+                    logger.LogWarning("Chunk repair failed this round ({Error}); trying again shortly.", e.Message);
                 }
             }
         }
@@ -74,7 +74,7 @@ internal sealed class ChunkRepair(
               SELECT c.chunk_id, c.size, c.sha256, c.servers, s.server FROM chunks c CROSS JOIN LATERAL unnest(c.servers) AS s(server)
               WHERE c.servers && $1 AND s.server = ANY($1))
             SELECT w.*, coalesce((SELECT array_agg(m.server) FROM chunk_removals m WHERE m.chunk_id = w.chunk_id), '{}')
-            FROM wanted w LIMIT $2
+            FROM wanted w ORDER BY random() LIMIT $2
             """, lost, Batch))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
@@ -107,7 +107,13 @@ internal sealed class ChunkRepair(
             {
                 BatchCommands =
                 {
-                    Sql.BatchCommand("INSERT INTO chunk_removals (chunk_id, server, due_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING", copy.ChunkId, swapped ? copy.Bad : target),
+                    // The bad copy once swapped out; else the new one, unless the chunk lists that server already (another
+                    // repairer placed the same copy there first): a copy the chunk names is never queued.
+                    Sql.BatchCommand(
+                        """
+                        INSERT INTO chunk_removals (chunk_id, server, due_at) SELECT $1, $2, now()
+                        WHERE NOT EXISTS (SELECT 1 FROM chunks WHERE chunk_id = $1 AND $2 = ANY(servers)) ON CONFLICT DO NOTHING
+                        """, copy.ChunkId, swapped ? copy.Bad : target),
                     Sql.BatchCommand("DELETE FROM chunk_repairs WHERE chunk_id = $1 AND server = $2", copy.ChunkId, copy.Bad),
                 },
             };
@@ -154,6 +160,10 @@ internal sealed class ChunkRepair(
                 }
 
                 logger.LogWarning("Chunk {ChunkId} copied from {Source} to {Target} came out different; trying another copy.", chunkId, source, target.Name);
+                await using var discard = db.CreateCommand("INSERT INTO chunk_removals (chunk_id, server, due_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING");
+                discard.Parameters.Add(new() { Value = chunkId });
+                discard.Parameters.Add(new() { Value = target.Name });
+                await discard.ExecuteNonQueryAsync(cancellationToken);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {

@@ -52,7 +52,7 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
 
         await KeepAsync(transaction, stored.Chunks, cancellationToken);
         await PublishAsync(transaction, tenantId, bucket, stored, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
         return stored;
     }
 
@@ -217,14 +217,12 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
     /// <summary>Sends a version's chunks to the removals, due after the grace, in the caller's transaction.</summary>
     public async Task RetireAsync(TenantTransaction transaction, Guid versionId, CancellationToken cancellationToken)
     {
-        await using var retire = new NpgsqlBatch(transaction.Connection, transaction.Transaction)
-        {
-            BatchCommands =
-            {
-                Sql.BatchCommand("INSERT INTO chunk_removals (chunk_id, server, due_at) SELECT chunk_id, unnest(servers), $2 FROM chunks WHERE version_id = $1", versionId, clock.GetUtcNow() + _grace),
-                Sql.BatchCommand("DELETE FROM chunks WHERE version_id = $1", versionId),
-            },
-        };
+        // One statement: the servers queued are the ones the rows name as they are deleted, even if a repair just swapped one.
+        await using var retire = transaction.Command(
+            """
+            WITH gone AS (DELETE FROM chunks WHERE version_id = $1 RETURNING chunk_id, servers)
+            INSERT INTO chunk_removals (chunk_id, server, due_at) SELECT chunk_id, unnest(servers), $2 FROM gone ON CONFLICT DO NOTHING
+            """, versionId, clock.GetUtcNow() + _grace);
         await retire.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -26,7 +26,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
             "INSERT INTO uploads (upload_id, tenant_id, bucket, key, content_type, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             uploadId, tenantId, bucket, key, contentType, clock.GetUtcNow());
         await insert.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
         return uploadId;
     }
 
@@ -34,7 +34,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
     public async Task PutPartAsync(Guid tenantId, Guid uploadId, int partNumber, WrittenBytes written, CancellationToken cancellationToken)
     {
         await using var transaction = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
-        await using (var exists = transaction.Command("SELECT 1 FROM uploads WHERE upload_id = $1 FOR SHARE", uploadId))
+        await using (var exists = transaction.Command("SELECT 1 FROM uploads WHERE upload_id = $1 FOR UPDATE", uploadId))
         {
             if (await exists.ExecuteScalarAsync(cancellationToken) is null)
             {
@@ -62,7 +62,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
             await store.RetireAsync(transaction, replaced, cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
     }
 
     /// <summary>The upload's bucket and key, and its parts in order; NoSuchUpload if it is not in progress in that bucket.</summary>
@@ -154,7 +154,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
         var stored = new StoredObject(key, versionId, size, contentType, Sha256: null, etagOfAll, clock.GetUtcNow(), []);
         await store.PublishAsync(transaction, tenantId, bucket, stored, cancellationToken);
         await EndAsync(transaction, uploadId, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
         return stored;
     }
 
@@ -169,7 +169,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
         }
 
         await EndAsync(transaction, uploadId, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
     }
 
     private static async Task<string> RequireAsync(

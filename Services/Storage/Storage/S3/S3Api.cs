@@ -406,7 +406,7 @@ internal sealed class S3Api(
     /// <paramref name="commit"/> only once the bytes are the ones the client signed: the hex payload hash it signed, or
     /// every chunk signature and the trailer's checksum.
     /// </summary>
-    private Task<T> WriteBodyAsync<T>(HttpContext context, S3Caller caller, Func<WrittenBytes, Task<T>> commit, CancellationToken cancellationToken)
+    private async Task<T> WriteBodyAsync<T>(HttpContext context, S3Caller caller, Func<WrittenBytes, Task<T>> commit, CancellationToken cancellationToken)
     {
         var (body, length) = Payload(context, caller);
         if (length > ObjectWriter.MaxObjectBytes)
@@ -421,15 +421,24 @@ internal sealed class S3Api(
         }
 
         var signedHash = caller.Request.PayloadHash.Length == 64 ? caller.Request.PayloadHash.ToLowerInvariant() : null;
-        return writer.WriteAsync(body, length, md5: true, written =>
+        var contentMd5 = context.Request.Headers.ContentMD5.FirstOrDefault();
+        await using (body == context.Request.Body ? null : body)
         {
-            if (signedHash is not null && signedHash != written.Sha256)
+            return await writer.WriteAsync(body, length, md5: true, written =>
             {
-                throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
-            }
+                if (signedHash is not null && signedHash != written.Sha256)
+                {
+                    throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+                }
 
-            return commit(written);
-        }, cancellationToken);
+                if (contentMd5 is not null && contentMd5 != Convert.ToBase64String(Convert.FromHexString(written.Md5!)))
+                {
+                    throw new S3Exception(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+                }
+
+                return commit(written);
+            }, cancellationToken);
+        }
     }
 
     /// <summary>A small XML body, read whole (at most 2 MiB) and checked against the payload hash or Content-MD5 sent.</summary>
@@ -442,7 +451,11 @@ internal sealed class S3Api(
         }
 
         using var buffer = new MemoryStream();
-        await body.CopyToAsync(buffer, cancellationToken);
+        await using (body == context.Request.Body ? null : body)
+        {
+            await body.CopyToAsync(buffer, cancellationToken);
+        }
+
         if (buffer.Length > MaxXmlBody)
         {
             throw new S3Exception(400, "MaxMessageLengthExceeded", "Your request was too big.");
@@ -469,6 +482,13 @@ internal sealed class S3Api(
     {
         var headers = context.Request.Headers;
         var crc32 = headers["x-amz-checksum-crc32"].FirstOrDefault();
+        var checksums = headers.Keys.Where(h => h.StartsWith("x-amz-checksum-", StringComparison.OrdinalIgnoreCase)).Concat(headers["x-amz-trailer"].Select(t => t ?? ""));
+        string[] understood = ["x-amz-checksum-crc32", "x-amz-checksum-type", "x-amz-checksum-mode"];
+        if (checksums.FirstOrDefault(h => h.Length > 0 && !understood.Contains(h, StringComparer.OrdinalIgnoreCase)) is { } other)
+        {
+            throw new S3Exception(501, "NotImplemented", $"Only CRC32 checksums are checked here; '{other}' is not.");
+        }
+
         var payloadHash = caller.Request.PayloadHash;
         if (!payloadHash.StartsWith("STREAMING-", StringComparison.Ordinal))
         {

@@ -31,6 +31,7 @@ internal sealed class S3Authenticator(AccessKeys keys, TimeProvider clock, ILogg
             throw new S3Exception(403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large.");
         }
 
+        RequireSigned(headers, request.SignedHeaders);
         var key = await keys.FindAsync(request.AccessKeyId, cancellationToken)
             ?? throw new S3Exception(403, "InvalidAccessKeyId", "The access key id you provided does not exist in our records.");
         var signingKey = SigV4.SigningKey(key.Secret, request.Date, request.Region);
@@ -44,5 +45,21 @@ internal sealed class S3Authenticator(AccessKeys keys, TimeProvider clock, ILogg
         }
 
         return new S3Caller(key.TenantId, key.UserId, request, signingKey);
+    }
+
+    /// <summary>
+    /// The host and every <c>x-amz-*</c> header sent must be signed (as S3 asks): an unsigned one could be added on the way
+    /// (a copy source on a presigned PUT, a checksum, a decoded length) and act with the signer's authority. The SDKs'
+    /// own unsigned <c>x-amz-user-agent</c> is let through; it changes nothing.
+    /// </summary>
+    private static void RequireSigned(IHeaderDictionary headers, string signedHeaders)
+    {
+        var signed = signedHeaders.Split(';').ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unsigned = headers.Keys.Where(name => name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !name.Equals("x-amz-user-agent", StringComparison.OrdinalIgnoreCase))
+            .Prepend("host").FirstOrDefault(name => !signed.Contains(name));
+        if (unsigned is not null)
+        {
+            throw new S3Exception(403, "AccessDenied", $"The header '{unsigned}' is sent but not signed; sign the host and every x-amz-* header.");
+        }
     }
 }
