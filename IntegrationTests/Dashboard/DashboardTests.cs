@@ -18,8 +18,8 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 {
     private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 60_000 };
 
-    /// <summary>"Running" and healthy (not "Running (Unhealthy)"), maybe with the count of error logs the dashboard badges next to it.</summary>
-    private static readonly Regex Running = new(@"^\s*Running(\s+\d+)?\s*$");
+    /// <summary>"Running" and healthy (not "Running (Unhealthy)"), maybe with the count of error logs the dashboard badges next to it ("3", or "9+" past nine).</summary>
+    private static readonly Regex Running = new(@"^\s*Running(\s+\d+\+?)?\s*$");
 
     /// <summary>An edge's state text, as the dashboard capitalises it.</summary>
     private static readonly Regex NoFault = new(@"^\s*[Nn]o fault\s*$");

@@ -117,12 +117,13 @@ internal sealed class ChunkServers : BackgroundService
 
     /// <summary>
     /// <paramref name="count"/> distinct healthy servers with room for <paramref name="bytes"/>, none of
-    /// <paramref name="excluded"/>, the least used first (ties at random).
+    /// <paramref name="excluded"/>: those holding the fewest of this file's copies so far (<paramref name="placedSoFar"/>),
+    /// so a file spreads over every server, then the least used (ties at random).
     /// </summary>
-    public IReadOnlyList<ChunkServer> Place(int count, long bytes, IReadOnlyCollection<string>? excluded = null)
+    public IReadOnlyList<ChunkServer> Place(int count, long bytes, IReadOnlyCollection<string>? excluded = null, IReadOnlyDictionary<string, int>? placedSoFar = null)
     {
         var chosen = _servers.Where(s => s.Healthy && s.FreeBytes - s.Assigned >= bytes && excluded?.Contains(s.Name) != true)
-            .OrderBy(s => s.UsedBytes + s.Assigned).ThenBy(_ => Random.Shared.Next())
+            .OrderBy(s => placedSoFar?.GetValueOrDefault(s.Name) ?? 0).ThenBy(s => s.UsedBytes + s.Assigned).ThenBy(_ => Random.Shared.Next())
             .Take(count).ToList();
         if (chosen.Count < count)
         {

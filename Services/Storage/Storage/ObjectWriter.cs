@@ -46,6 +46,7 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
         var versionId = Guid.CreateVersion7();
         var chunks = new List<StoredChunk>();
         var written = new List<(string ChunkId, string Server)>();
+        var perServer = new Dictionary<string, int>(); // this upload's copies on each server, to spread them
         using var objectHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var etagHash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         var buffer = ArrayPool<byte>.Shared.Rent(MessageBytes);
@@ -72,7 +73,12 @@ internal sealed class ObjectWriter(ChunkServers servers, ObjectStore store, ICon
                 var chunkId = Guid.NewGuid().ToString("N");
                 // The chunk's size when the body's length is known (0, unknown, for a chunked body: the servers then reserve as bytes come).
                 var expected = contentLength is { } length ? Math.Min(_chunkSize, length - (total - pending)) : 0;
-                var placed = servers.Place(_copies, expected > 0 ? expected : _chunkSize);
+                var placed = servers.Place(_copies, expected > 0 ? expected : _chunkSize, placedSoFar: perServer);
+                foreach (var server in placed)
+                {
+                    perServer[server.Name] = perServer.GetValueOrDefault(server.Name) + 1;
+                }
+
                 var copies = placed.Select(s => (chunkId, s.Name)).ToList();
                 await store.LeaseAsync(copies, chunks.Select(c => c.ChunkId).ToList(), cancellationToken);
                 written.AddRange(copies);
