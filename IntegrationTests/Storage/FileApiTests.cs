@@ -285,7 +285,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     [Fact]
     public async Task An_upload_whose_storage_process_dies_leaves_no_file_and_its_chunks_are_removed_when_its_lease_runs_out()
     {
-        var before = await TotalChunksAsync();
+        var before = await SettledTotalChunksAsync();
         var key = NewKey();
         var body = new StallingContent(10_000_000); // two whole chunks of 4 MiB, then nothing until released
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/storage/files/{key}") { Content = body };
@@ -535,6 +535,24 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         await Eventually.ReturnsAsync(TotalChunksAsync, total => total == chunksBefore, within, what);
         using var get = await SendAsync(HttpMethod.Get, $"/api/storage/files/{key}");
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    /// <summary>The chunk servers' total once earlier tests' removals have drained: two reads a second apart agree.</summary>
+    private async Task<long> SettledTotalChunksAsync()
+    {
+        var previous = -1L;
+        return await Eventually.ReturnsAsync(
+            async () =>
+            {
+                var (last, now) = (previous, previous = await TotalChunksAsync());
+                if (last != now)
+                {
+                    await Task.Delay(1000);
+                }
+
+                return (last, now);
+            },
+            reads => reads.last == reads.now, TimeSpan.FromSeconds(60), "the chunk servers' total settles").ContinueWith(t => t.Result.now);
     }
 
     private async Task<long> TotalChunksAsync()
