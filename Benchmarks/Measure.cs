@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Platform.Hosting.Processes;
 
 namespace Platform.Benchmarks;
 
@@ -42,6 +43,6 @@ internal static class Measure
         var children = File.Exists($"/proc/{pid}/task/{pid}/children")
             ? File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture))
             : [];
-        return children.Select(LargestRssMegabytes).Append(Platform.Hosting.Processes.PeakMemory.ResidentMegabytes(pid)).Max();
+        return children.Select(LargestRssMegabytes).Append(PeakMemory.ResidentMegabytes(pid)).Max();
     }
 }

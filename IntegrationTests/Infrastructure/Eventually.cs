@@ -26,4 +26,27 @@ public static class Eventually
 
         throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds:0.#} s (last value: {last}).");
     }
+
+    /// <summary>
+    /// Reads a value until two reads <paramref name="apart"/> agree: what background work (the storage reaper, the
+    /// repair) changes has drained, so a test can measure from it.
+    /// </summary>
+    public static async Task<T> SettledAsync<T>(Func<Task<T>> probe, TimeSpan apart, TimeSpan timeout, string what)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        var last = await probe();
+        while (!deadline.IsCancellationRequested)
+        {
+            await Task.Delay(apart, CancellationToken.None);
+            var now = await probe();
+            if (EqualityComparer<T>.Default.Equals(last, now))
+            {
+                return now;
+            }
+
+            last = now;
+        }
+
+        throw new TimeoutException($"{what} did not settle within {timeout.TotalSeconds:0.#} s (last value: {last}).");
+    }
 }

@@ -1,5 +1,6 @@
 using Platform.Messaging.Inbox;
 using Platform.Messaging.Outbox;
+using Platform.Postgres;
 using Platform.Sagas;
 
 namespace Platform.Auth;
@@ -49,10 +50,7 @@ internal static class AuthSchema
         OutboxSchema.Sql + OutboxSchema.SchedulingSql + Inbox.Sql + SagaSchema.Sql + """
         ALTER TABLE accounts ADD COLUMN active boolean NOT NULL DEFAULT true;
         ALTER TABLE registrations ADD COLUMN password_sealed bytea;
-        CREATE TABLE vault_keys (
-          id int PRIMARY KEY,
-          key bytea NOT NULL,
-          created_at timestamptz NOT NULL DEFAULT now());
+        """ + SecretVault.TableSql + """
         CREATE UNIQUE INDEX registrations_taken_email ON registrations (email_normalized) WHERE status <> 'failed';
         """,
     ];

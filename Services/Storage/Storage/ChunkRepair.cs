@@ -17,7 +17,8 @@ namespace Platform.Storage;
 /// same copy; only the first swap counts, the other copies are removed.
 /// </summary>
 internal sealed class ChunkRepair(
-    [FromKeyedServices("storagedb")] NpgsqlDataSource db, ChunkServers servers, IConfiguration configuration, ILogger<ChunkRepair> logger) : BackgroundService
+    [FromKeyedServices("storagedb")] NpgsqlDataSource db, ChunkServers servers, ObjectStore store, IConfiguration configuration, ILogger<ChunkRepair> logger)
+    : BackgroundService
 {
     private const int Batch = 50;
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
@@ -160,10 +161,7 @@ internal sealed class ChunkRepair(
                 }
 
                 logger.LogWarning("Chunk {ChunkId} copied from {Source} to {Target} came out different; trying another copy.", chunkId, source, target.Name);
-                await using var discard = db.CreateCommand("INSERT INTO chunk_removals (chunk_id, server, due_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING");
-                discard.Parameters.Add(new() { Value = chunkId });
-                discard.Parameters.Add(new() { Value = target.Name });
-                await discard.ExecuteNonQueryAsync(cancellationToken);
+                await store.AbandonAsync([(chunkId, target.Name)], cancellationToken);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {

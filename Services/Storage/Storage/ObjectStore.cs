@@ -44,15 +44,9 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
         var stored = new StoredObject(key, written.VersionId, written.Size, contentType, written.Sha256, written.Md5, clock.GetUtcNow(), written.Chunks);
         await using var transaction = await TenantTransaction.BeginAsync(db, tenantId, cancellationToken);
         await LockKeyAsync(transaction, tenantId, bucket, key, cancellationToken);
-        await using (var batch = new NpgsqlBatch(transaction.Connection, transaction.Transaction))
-        {
-            AddChunks(batch, tenantId, stored.VersionId, stored.Chunks);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await KeepAsync(transaction, stored.Chunks, cancellationToken);
+        await AdoptAsync(transaction, tenantId, written, cancellationToken);
         await PublishAsync(transaction, tenantId, bucket, stored, cancellationToken);
-        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
+        await transaction.CommitAsync(CancellationToken.None); // once asked, not cancelled: the writer abandons the chunks of a commit that failed
         return stored;
     }
 
@@ -121,14 +115,30 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
         return page;
     }
 
-    /// <summary>Inserts a version's chunks (in a batch of the caller's transaction).</summary>
-    public static void AddChunks(NpgsqlBatch batch, Guid tenantId, Guid versionId, IEnumerable<StoredChunk> chunks)
+    /// <summary>
+    /// In a commit's transaction: records the written version's chunks, and takes their copies off the removal queue
+    /// (<see cref="LeaseAsync"/>), so they stay. Throws when a copy is no longer queued: the upload outlived its lease
+    /// and the reaper has it, so the commit must not name it.
+    /// </summary>
+    public static async Task AdoptAsync(TenantTransaction transaction, Guid tenantId, WrittenBytes written, CancellationToken cancellationToken)
     {
-        foreach (var chunk in chunks)
+        var copies = written.Chunks.SelectMany(c => c.Servers.Select(s => (c.ChunkId, Server: s))).ToList();
+        await using var adopt = new NpgsqlBatch(transaction.Connection, transaction.Transaction);
+        foreach (var chunk in written.Chunks)
         {
-            batch.BatchCommands.Add(Sql.BatchCommand(
+            adopt.BatchCommands.Add(Sql.BatchCommand(
                 "INSERT INTO chunks (version_id, seq, tenant_id, chunk_id, byte_offset, size, sha256, servers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                versionId, chunk.Seq, tenantId, chunk.ChunkId, chunk.Offset, chunk.Size, chunk.Sha256, chunk.Servers));
+                written.VersionId, chunk.Seq, tenantId, chunk.ChunkId, chunk.Offset, chunk.Size, chunk.Sha256, chunk.Servers));
+        }
+
+        var keep = Sql.BatchCommand(
+            "DELETE FROM chunk_removals m USING unnest($1::text[], $2::text[]) AS c(chunk_id, server) WHERE m.chunk_id = c.chunk_id AND m.server = c.server AND m.due_at > now()",
+            copies.Select(c => c.ChunkId).ToArray(), copies.Select(c => c.Server).ToArray());
+        adopt.BatchCommands.Add(keep);
+        await adopt.ExecuteNonQueryAsync(cancellationToken);
+        if (keep.RecordsAffected != copies.Count)
+        {
+            throw new IOException("The upload outlived its lease (Storage:UploadLease): its chunks are being removed, so it was not stored.");
         }
     }
 
@@ -138,16 +148,15 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
     /// </summary>
     public async Task PublishAsync(TenantTransaction transaction, Guid tenantId, string bucket, StoredObject stored, CancellationToken cancellationToken)
     {
-        await using var select = transaction.Command("SELECT version_id FROM objects WHERE bucket = $1 AND key = $2", bucket, stored.Key);
-        var replaced = await select.ExecuteScalarAsync(cancellationToken) as Guid?;
         await using var upsert = transaction.Command(
             """
+            WITH old AS (SELECT version_id FROM objects WHERE bucket = $2 AND key = $3)
             INSERT INTO objects (tenant_id, bucket, key, version_id, size, content_type, sha256, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (tenant_id, bucket, key) DO UPDATE SET version_id = excluded.version_id, size = excluded.size,
               content_type = excluded.content_type, sha256 = excluded.sha256, etag = excluded.etag, created_at = excluded.created_at
+            RETURNING (SELECT version_id FROM old)
             """, tenantId, bucket, stored.Key, stored.VersionId, stored.Size, stored.ContentType, stored.Sha256!, stored.ETag!, stored.CreatedAt);
-        await upsert.ExecuteNonQueryAsync(cancellationToken);
-        if (replaced is { } old)
+        if (await upsert.ExecuteScalarAsync(cancellationToken) is Guid old)
         {
             await RetireAsync(transaction, old, cancellationToken);
         }
@@ -171,22 +180,6 @@ internal sealed class ObjectStore(NpgsqlDataSource db, IConfiguration configurat
             },
         };
         await lease.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// In a commit's transaction: takes the written copies off the removal queue, so they stay. Throws when one is no
-    /// longer there: the upload outlived its lease and the reaper has them, so the commit must not name them.
-    /// </summary>
-    public static async Task KeepAsync(TenantTransaction transaction, IReadOnlyCollection<StoredChunk> chunks, CancellationToken cancellationToken)
-    {
-        var copies = chunks.SelectMany(c => c.Servers.Select(s => (c.ChunkId, Server: s))).ToList();
-        await using var keep = transaction.Command(
-            "DELETE FROM chunk_removals m USING unnest($1::text[], $2::text[]) AS c(chunk_id, server) WHERE m.chunk_id = c.chunk_id AND m.server = c.server AND m.due_at > now()",
-            copies.Select(c => c.ChunkId).ToArray(), copies.Select(c => c.Server).ToArray());
-        if (await keep.ExecuteNonQueryAsync(cancellationToken) != copies.Count)
-        {
-            throw new IOException("The upload outlived its lease (Storage:UploadLease): its chunks are being removed, so it was not stored.");
-        }
     }
 
     /// <summary>Queues copies an upload wrote but no object will use (it failed or was refused), for removal now.</summary>

@@ -29,10 +29,11 @@ builder.Services.AddSingleton<S3Api>();
 var s3Port = builder.Configuration.GetValue<int?>("S3_PORT");
 if (s3Port is { } port)
 {
-    string[] given = builder.Configuration["urls"] is { Length: > 0 } urls
-        ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries)
-        : [.. (builder.Configuration["HTTP_PORTS"] ?? "8080").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => $"http://*:{p}")];
-    builder.WebHost.UseUrls([.. given, $"http://{(builder.Configuration["urls"] is { Length: > 0 } ? "localhost" : "*")}:{port}"]);
+    var urls = builder.Configuration["urls"];
+    string[] given = string.IsNullOrEmpty(urls)
+        ? [.. (builder.Configuration["HTTP_PORTS"] ?? "8080").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => $"http://*:{p}")]
+        : urls.Split(';', StringSplitOptions.RemoveEmptyEntries);
+    builder.WebHost.UseUrls([.. given, $"http://{(string.IsNullOrEmpty(urls) ? "*" : "localhost")}:{port}"]);
 }
 
 var app = builder.Build();

@@ -26,7 +26,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
             "INSERT INTO uploads (upload_id, tenant_id, bucket, key, content_type, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             uploadId, tenantId, bucket, key, contentType, clock.GetUtcNow());
         await insert.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
+        await transaction.CommitAsync(cancellationToken);
         return uploadId;
     }
 
@@ -42,14 +42,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
             }
         }
 
-        await using (var batch = new NpgsqlBatch(transaction.Connection, transaction.Transaction))
-        {
-            ObjectStore.AddChunks(batch, tenantId, written.VersionId, written.Chunks);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await ObjectStore.KeepAsync(transaction, written.Chunks, cancellationToken);
-
+        await ObjectStore.AdoptAsync(transaction, tenantId, written, cancellationToken);
         await using var replace = transaction.Command(
             """
             WITH old AS (SELECT version_id FROM upload_parts WHERE upload_id = $1 AND part_number = $2 FOR UPDATE)
@@ -62,7 +55,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
             await store.RetireAsync(transaction, replaced, cancellationToken);
         }
 
-        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
+        await transaction.CommitAsync(CancellationToken.None); // once asked, not cancelled: the writer abandons the chunks of a commit that failed
     }
 
     /// <summary>The upload's bucket and key, and its parts in order; NoSuchUpload if it is not in progress in that bucket.</summary>
@@ -154,7 +147,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
         var stored = new StoredObject(key, versionId, size, contentType, Sha256: null, etagOfAll, clock.GetUtcNow(), []);
         await store.PublishAsync(transaction, tenantId, bucket, stored, cancellationToken);
         await EndAsync(transaction, uploadId, cancellationToken);
-        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
+        await transaction.CommitAsync(cancellationToken);
         return stored;
     }
 
@@ -169,7 +162,7 @@ internal sealed class MultipartUploads(NpgsqlDataSource db, ObjectStore store, I
         }
 
         await EndAsync(transaction, uploadId, cancellationToken);
-        await transaction.CommitAsync(CancellationToken.None); // once asked, a commit is not cancelled: its outcome would be unknown
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private static async Task<string> RequireAsync(

@@ -165,7 +165,6 @@ internal sealed class S3Api(
     /// <summary>ListObjectsV2 (<c>list-type=2</c>), and the original ListObjects with a marker.</summary>
     private async Task ListObjectsAsync(HttpContext context, S3Caller caller, S3Target target, CancellationToken cancellationToken)
     {
-        await buckets.RequireAsync(caller.TenantId, target.Bucket, cancellationToken);
         var query = target.Query;
         var v2 = query.GetValueOrDefault("list-type") == "2";
         var prefix = query.GetValueOrDefault("prefix", "");
@@ -183,6 +182,10 @@ internal sealed class S3Api(
             ? token is null ? query.GetValueOrDefault("start-after", "") : DecodeToken(token)
             : query.GetValueOrDefault("marker", "");
         var (contents, prefixes, resumeAfter, truncated) = await ListPageAsync(caller.TenantId, target.Bucket, prefix, delimiter, after, maxKeys, cancellationToken);
+        if (contents.Count + prefixes.Count == 0)
+        {
+            await buckets.RequireAsync(caller.TenantId, target.Bucket, cancellationToken); // an empty page: of an empty bucket, or of none
+        }
 
         var listing = E("ListBucketResult",
             E("Name", target.Bucket), E("Prefix", Key(prefix, urlEncoded)), Optional("Delimiter", Key(delimiter, urlEncoded)), E("MaxKeys", maxKeys),
@@ -287,8 +290,7 @@ internal sealed class S3Api(
 
     private async Task GetObjectAsync(HttpContext context, S3Caller caller, S3Target target, CancellationToken cancellationToken)
     {
-        await buckets.RequireAsync(caller.TenantId, target.Bucket, cancellationToken);
-        var stored = await store.FindAsync(caller.TenantId, target.Bucket, target.Key, cancellationToken) ?? throw S3Exception.NoSuchKey(target.Key);
+        var stored = await FindAsync(caller, target.Bucket, target.Key, cancellationToken);
         var etag = new EntityTagHeaderValue(Quoted(stored.ETag ?? stored.Sha256 ?? ""));
         if (HttpMethods.IsHead(context.Request.Method))
         {
@@ -307,9 +309,24 @@ internal sealed class S3Api(
 
     private async Task DeleteObjectAsync(HttpContext context, S3Caller caller, S3Target target, CancellationToken cancellationToken)
     {
-        await buckets.RequireAsync(caller.TenantId, target.Bucket, cancellationToken);
-        await store.DeleteAsync(caller.TenantId, target.Bucket, target.Key, cancellationToken); // S3 answers 204 whether or not the key existed
+        if (!await store.DeleteAsync(caller.TenantId, target.Bucket, target.Key, cancellationToken))
+        {
+            await buckets.RequireAsync(caller.TenantId, target.Bucket, cancellationToken); // S3 answers 204 whether or not the key existed, in a bucket that does
+        }
+
         context.Response.StatusCode = 204;
+    }
+
+    /// <summary>An object, or S3's NoSuchKey or NoSuchBucket (the bucket is looked up only when the key is missing).</summary>
+    private async Task<StoredObject> FindAsync(S3Caller caller, string bucket, string key, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(caller.TenantId, bucket, key, cancellationToken) is { } stored)
+        {
+            return stored;
+        }
+
+        await buckets.RequireAsync(caller.TenantId, bucket, cancellationToken);
+        throw S3Exception.NoSuchKey(key);
     }
 
     /// <summary>CopyObject: the source's bytes streamed through this service into a new object (chunks are not shared between objects).</summary>
@@ -323,9 +340,7 @@ internal sealed class S3Api(
             throw S3Exception.InvalidArgument("x-amz-copy-source is /bucket/key.");
         }
 
-        var (sourceBucket, sourceKey) = (source[..slash], source[(slash + 1)..]);
-        await buckets.RequireAsync(caller.TenantId, sourceBucket, cancellationToken);
-        var original = await store.FindAsync(caller.TenantId, sourceBucket, sourceKey, cancellationToken) ?? throw S3Exception.NoSuchKey(sourceKey);
+        var original = await FindAsync(caller, source[..slash], source[(slash + 1)..], cancellationToken);
         var contentType = string.Equals(context.Request.Headers["x-amz-metadata-directive"], "REPLACE", StringComparison.OrdinalIgnoreCase)
             ? ContentTypeOf(context)
             : original.ContentType;
@@ -420,22 +435,11 @@ internal sealed class S3Api(
             limit.MaxRequestBodySize = null; // objects are limited by ObjectWriter, counted as bytes arrive
         }
 
-        var signedHash = caller.Request.PayloadHash.Length == 64 ? caller.Request.PayloadHash.ToLowerInvariant() : null;
-        var contentMd5 = context.Request.Headers.ContentMD5.FirstOrDefault();
         await using (body == context.Request.Body ? null : body)
         {
             return await writer.WriteAsync(body, length, md5: true, written =>
             {
-                if (signedHash is not null && signedHash != written.Sha256)
-                {
-                    throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
-                }
-
-                if (contentMd5 is not null && contentMd5 != Convert.ToBase64String(Convert.FromHexString(written.Md5!)))
-                {
-                    throw new S3Exception(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
-                }
-
+                VerifyDigests(context, caller, written.Sha256, written.Md5!);
                 return commit(written);
             }, cancellationToken);
         }
@@ -444,10 +448,11 @@ internal sealed class S3Api(
     /// <summary>A small XML body, read whole (at most 2 MiB) and checked against the payload hash or Content-MD5 sent.</summary>
     private static async Task<byte[]> ReadSmallBodyAsync(HttpContext context, S3Caller caller, CancellationToken cancellationToken)
     {
+        var tooBig = new S3Exception(400, "MaxMessageLengthExceeded", "Your request was too big.");
         var (body, length) = Payload(context, caller);
         if (length > MaxXmlBody)
         {
-            throw new S3Exception(400, "MaxMessageLengthExceeded", "Your request was too big.");
+            throw tooBig;
         }
 
         using var buffer = new MemoryStream();
@@ -458,23 +463,32 @@ internal sealed class S3Api(
 
         if (buffer.Length > MaxXmlBody)
         {
-            throw new S3Exception(400, "MaxMessageLengthExceeded", "Your request was too big.");
+            throw tooBig;
         }
 
         var bytes = buffer.ToArray();
-        if (caller.Request.PayloadHash.Length == 64 && !string.Equals(SigV4.Sha256Hex(bytes), caller.Request.PayloadHash, StringComparison.OrdinalIgnoreCase))
+#pragma warning disable CA5351 // S3's ETags and Content-MD5 are MD5 by protocol: an integrity check, not a security one
+        VerifyDigests(context, caller, SigV4.Sha256Hex(bytes), Convert.ToHexStringLower(MD5.HashData(bytes)));
+#pragma warning restore CA5351
+        return bytes;
+    }
+
+    /// <summary>
+    /// The body received is the one the client signed (a hex <c>x-amz-content-sha256</c>) and the one it sent
+    /// (<c>Content-MD5</c>), when it names them; checked before anything is stored or done.
+    /// </summary>
+    private static void VerifyDigests(HttpContext context, S3Caller caller, string sha256Hex, string md5Hex)
+    {
+        var signed = caller.Request.PayloadHash;
+        if (signed.Length == 64 && !string.Equals(signed, sha256Hex, StringComparison.OrdinalIgnoreCase))
         {
             throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
         }
 
-#pragma warning disable CA5351 // S3's ETags and Content-MD5 are MD5 by protocol: an integrity check, not a security one
-        if (context.Request.Headers.ContentMD5 is { Count: > 0 } md5 && md5.ToString() != Convert.ToBase64String(MD5.HashData(bytes)))
-#pragma warning restore CA5351
+        if (context.Request.Headers.ContentMD5.FirstOrDefault() is { } sent && sent != Convert.ToBase64String(Convert.FromHexString(md5Hex)))
         {
             throw new S3Exception(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
         }
-
-        return bytes;
     }
 
     /// <summary>The body as the client meant it, and its length: <c>aws-chunked</c> bodies decoded and verified as they are read.</summary>

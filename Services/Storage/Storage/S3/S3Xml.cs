@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 
@@ -62,6 +61,4 @@ internal static class S3Xml
     /// <summary>A key as a listing shows it: as is, or URL-encoded when the client asked (<c>encoding-type=url</c>), '/' kept.</summary>
     public static string Key(string key, bool urlEncoded) =>
         urlEncoded ? string.Join('/', key.Split('/').Select(SigV4.Encode)) : key;
-
-    public static string Utf8(byte[] body) => Encoding.UTF8.GetString(body);
 }
