@@ -83,15 +83,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     public async Task Health_reports_the_space_and_count_and_a_deleted_chunk_gives_its_space_back()
     {
         var chunks = storage.Chunks(3);
-        // From a settled server: earlier tests' removals and repairs change its count in the background until they drain.
-        await Eventually.SettledAsync(
-            async () =>
-            {
-                var health = await chunks.HealthCheckAsync(new HealthCheckRequest());
-                return (health.ChunkCount, health.UsedBytes);
-            },
-            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "chunks-3's count and space");
-        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        var before = await chunks.SettledHealthAsync();
         Assert.Equal("chunks-3", before.Server);
         Assert.True(before.TotalBytes >= before.FreeBytes && before.FreeBytes > 0, $"total {before.TotalBytes}, free {before.FreeBytes}");
 
@@ -144,7 +136,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     public async Task Concurrent_writers_of_one_id_store_one_whole_copy_and_other_bytes_under_it_are_refused()
     {
         var chunks = storage.Chunks(5);
-        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        var before = await chunks.SettledHealthAsync();
         var id = NewId();
         var bytes = Bytes(4 << 20, seed: 5);
         var replies = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => chunks.PutAsync(id, bytes)));
@@ -202,7 +194,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     public async Task An_interrupted_write_leaves_no_chunk_and_no_space_taken()
     {
         var chunks = storage.Chunks(2);
-        var before = await chunks.HealthCheckAsync(new HealthCheckRequest());
+        var before = await chunks.SettledHealthAsync();
         var id = NewId();
         using (var cancel = new CancellationTokenSource())
         using (var call = chunks.PutChunk(cancellationToken: cancel.Token))
