@@ -6,7 +6,7 @@ using Platform.Hosting.Postgres;
 /// <summary>The AppHost's few shorthands, so Program.cs reads as the graph and nothing else.</summary>
 internal static class GraphExtensions
 {
-    private static readonly string[] AllSystems = ["platform", "commerce", "storage"];
+    private static readonly string[] AllSystems = ["platform", "commerce", "storage", "query"];
 
     /// <summary>
     /// The systems to start (<c>--Systems=commerce</c>, comma-separated; every system when unset). Auth, the gateway and
@@ -65,6 +65,21 @@ internal static class GraphExtensions
             .WithEnvironment("ChunkServer__DataDirectory", dataDirectory)
             .WithEnvironment("ChunkServer__QuotaBytes", builder.Configuration.GetValue("Storage:ChunkQuotaBytes", 8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithHttp2HealthCheck("/health");
+    }
+
+    /// <summary>A tenant node of the SQL system: each tenant's partitions in an embedded columnar engine on its own disk.</summary>
+    public static IResourceBuilder<ProjectResource> AddQueryNode(this IDistributedApplicationBuilder builder, string name)
+    {
+        var dataDirectory = "/var/lib/platform/query"; // in a container: a deployment backs it with a volume (the manifest declares none)
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            dataDirectory = RunDirectory.Of(builder).CreatePrivateFolder(name); // tenants' rows
+        }
+
+        return builder.AddProject<Projects.QueryNode>(name)
+            .WithHttpEndpoint()
+            .WithEnvironment("QueryNode__DataDirectory", dataDirectory)
+            .WithHttpHealthCheck("/health");
     }
 
     /// <summary>

@@ -129,6 +129,25 @@ if (systems.Contains("storage")) // seed 004: a storage gateway placing each chu
     gateway.WithReference(storage);
 }
 
+if (systems.Contains("query")) // seed 000: SQL over partitions spread on three tenant nodes, planned by a cost-based optimizer
+{
+    var query = builder.AddProject<Projects.Query>("query")
+        .WithHttpEndpoint()
+        .WithReplicas(2)
+        .WithDatabase(postgres, "querydb")
+        .WithReference(cache).WaitFor(cache)
+        .WithReference(auth)
+        .WithSettings(builder.Configuration, "Query")
+        .WithHttpHealthCheck("/health");
+    for (var i = 0; i < 3; i++)
+    {
+        var node = builder.AddQueryNode($"nodes-{i}").WithReference(auth);
+        query.WithReference(node).WaitFor(node);
+    }
+
+    gateway.WithReference(query);
+}
+
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot
 builder.CheckHealthPromptly(); // re-check an unhealthy resource every 100 ms, not after Aspire's 1–5 s back-off
 builder.AddFaultInjection(); // kill, pause and resume on every resource; with --EdgeProxies=true a fault proxy on every edge

@@ -27,10 +27,11 @@ internal static class GatewayRoutes
         ("orders", "/api/v1/orders/{**rest}", "orders", false),
         ("reports", "/api/v1/reports/{**rest}", "reports", false),
         ("storage", "/api/storage/{**rest}", "storage", true),
+        ("query", "/api/query/{**rest}", "query", true),
     ];
 
     /// <summary>Routes whose request bodies may be larger than the platform's 64 KiB: object storage takes files of up to 10 GiB.</summary>
-    private static readonly (string Prefix, long MaxBytes)[] LargeBodies = [("/api/storage", 10L << 30)];
+    private static readonly (string Prefix, long MaxBytes)[] LargeBodies = [("/api/storage", 10L << 30), ("/api/query/tables", 256L << 20)];
 
     /// <summary>
     /// Services that may take longer than the route budget by design: a checkout waits up to 8 s for its saga before it
@@ -38,7 +39,7 @@ internal static class GatewayRoutes
     /// A file upload or download is as long as its bytes take; the budget is the time without a byte moving, and storage
     /// answers a finished upload once both copies of its last chunk are on disk.
     /// </summary>
-    private static readonly Dictionary<string, TimeSpan> LongerBudgets = new() { ["orders"] = TimeSpan.FromSeconds(10), ["storage"] = TimeSpan.FromSeconds(30) };
+    private static readonly Dictionary<string, TimeSpan> LongerBudgets = new() { ["orders"] = TimeSpan.FromSeconds(10), ["storage"] = TimeSpan.FromSeconds(30), ["query"] = TimeSpan.FromSeconds(310) };
 
     /// <summary>The largest request body a path may send (64 KiB but on the routes of <see cref="LargeBodies"/>).</summary>
     public static long MaxBodyBytes(PathString path)

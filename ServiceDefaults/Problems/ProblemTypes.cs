@@ -27,6 +27,10 @@ public static class ProblemTypes
     public const string PaymentTimeout = Base + "payment-timeout";
     public const string CheckoutFailed = Base + "checkout-failed";
 
+    /// <summary>The SQL system's: a statement that does not parse or plan (with its line and column), one past its budget.</summary>
+    public const string InvalidQuery = Base + "invalid-query";
+    public const string QueryTimeout = Base + "query-timeout";
+
     /// <summary>The type for a bare status code (used when a framework component sets only a status).</summary>
     public static string ForStatus(int status) => status switch
     {

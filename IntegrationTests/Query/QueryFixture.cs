@@ -1,0 +1,79 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using Platform.Hosting;
+using Platform.IntegrationTests.Infrastructure;
+
+namespace Platform.IntegrationTests.Query;
+
+/// <summary>
+/// The AppHost's graph with the SQL system and the workspace platform (<c>--Systems=platform,query</c>: users sign up
+/// through the registration saga). Queries go through the gateway with a user's token; the tenant nodes are also
+/// reached straight at their endpoints, as a client that skipped the operation node would.
+/// </summary>
+public sealed class QueryFixture : PlatformFixture
+{
+    private Tokens? _user;
+    private Tokens? _otherTenant;
+
+    protected override string[] Arguments => ["--Systems=platform,query", "--RateLimiting:Burst=100000", "--RateLimiting:TokensPerSecond=100000"];
+
+    /// <summary>A signed-up user (one tenant for the collection).</summary>
+    public Tokens User => _user ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>A user of another tenant.</summary>
+    public Tokens OtherTenant => _otherTenant ?? throw new InvalidOperationException("Not initialised.");
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _user = (await Gateway.SignUpAsync()).Tokens;
+        _otherTenant = (await Gateway.SignUpAsync()).Tokens;
+    }
+
+    /// <summary>Sends one statement; the answer as it came.</summary>
+    public async Task<HttpResponseMessage> SendAsync(string sql, string? token = null, int? timeoutMs = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/query") { Content = JsonContent.Create(new { sql, timeoutMs }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? User.AccessToken);
+        return await Gateway.SendAsync(request);
+    }
+
+    /// <summary>Runs one statement that must succeed; its JSON answer.</summary>
+    public async Task<JsonElement> QueryAsync(string sql, string? token = null)
+    {
+        using var response = await SendAsync(sql, token);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            Assert.Fail($"{(int)response.StatusCode} for {sql}: {body}\n{await RecentErrorsAsync()}");
+        }
+
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Sends rows as CSV to the ingest endpoint under a batch id.</summary>
+    public async Task<HttpResponseMessage> IngestAsync(string table, string csv, string batchId, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/query/tables/{table}/rows?batchId={batchId}")
+        {
+            Content = new StringContent(csv, Encoding.UTF8, "text/csv"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? User.AccessToken);
+        return await Gateway.SendAsync(request);
+    }
+
+    /// <summary>The operation node's last console lines, for a failure message.</summary>
+    public async Task<string> RecentErrorsAsync() => string.Join('\n', await App.LastLogLinesAsync("query", 40));
+
+    /// <summary>A client straight at one tenant node.</summary>
+    public HttpClient Node(int node) => new() { BaseAddress = App.GetEndpoint($"nodes-{node}", "http") };
+}
+
+[CollectionDefinition(Name)]
+public sealed class QueryCollection : ICollectionFixture<QueryFixture>
+{
+    public const string Name = "query";
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Platform.IntegrationTests.Infrastructure;
+
+namespace Platform.IntegrationTests.Query;
+
+/// <summary>
+/// The optimizer's choices (co-located and broadcast joins, cheaper than gathering every row) checked on the plan's
+/// shape as well as the answer; tenant isolation on the operation node and on the nodes themselves; tokens refused by
+/// every query service; and a tenant node killed under a query.
+/// </summary>
+[Collection(QueryCollection.Name)]
+[Trait("Category", "query")]
+public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelper output)
+{
+    private static string Suffix() => Guid.NewGuid().ToString("N")[..8];
+
+    private async Task<string> ExplainAsync(string sql)
+    {
+        var plan = string.Join('\n', (await query.QueryAsync($"EXPLAIN {sql}")).GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()));
+        output.WriteLine(plan);
+        return plan;
+    }
+
+    [Fact]
+    public async Task Joins_of_tables_hashed_alike_run_where_they_lie_and_a_small_table_is_broadcast_at_a_cost_below_the_naive_plan()
+    {
+        var s = Suffix();
+        await query.QueryAsync($"CREATE TABLE orders_{s} (o_orderkey BIGINT, o_custkey BIGINT, o_orderdate DATE) PARTITION BY HASH (o_orderkey) PARTITIONS 6");
+        await query.QueryAsync($"CREATE TABLE lines_{s} (l_orderkey BIGINT, l_qty INTEGER, l_price DECIMAL(12,2)) PARTITION BY HASH (l_orderkey) PARTITIONS 6");
+        await query.QueryAsync($"CREATE TABLE customers_{s} (c_custkey BIGINT, c_segment VARCHAR) PARTITION BY HASH (c_custkey) PARTITIONS 3");
+        var orders = string.Join('\n', Enumerable.Range(1, 3000).Select(i => $"{i},{(i % 200) + 1},2024-{(i % 12) + 1:00}-15"));
+        var lines = string.Join('\n', Enumerable.Range(1, 3000).SelectMany(i => Enumerable.Range(1, 1 + (i % 4)).Select(k => $"{i},{k},{(i * k % 97) + 0.5}")));
+        var customers = string.Join('\n', Enumerable.Range(1, 200).Select(i => $"{i},{(i % 3 == 0 ? "BUILDING" : "MACHINERY")}"));
+        foreach (var (table, header, body) in new[] { ($"orders_{s}", "o_orderkey,o_custkey,o_orderdate", orders), ($"lines_{s}", "l_orderkey,l_qty,l_price", lines), ($"customers_{s}", "c_custkey,c_segment", customers) })
+        {
+            using var ingest = await query.IngestAsync(table, $"{header}\n{body}\n", "b1");
+            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+        }
+
+        var sql = $"""
+            SELECT c.c_segment, count(*) AS line_count, sum(l.l_price * l.l_qty) AS revenue
+            FROM customers_{s} c JOIN orders_{s} o ON c.c_custkey = o.o_custkey JOIN lines_{s} l ON l.l_orderkey = o.o_orderkey
+            WHERE o.o_orderdate < DATE '2024-07-01'
+            GROUP BY c.c_segment ORDER BY c.c_segment
+            """;
+        var plan = await ExplainAsync(sql);
+        Assert.StartsWith("Distributed plan: broadcast join", plan, StringComparison.Ordinal);
+        Assert.Contains($"co-located join: orders_{s} with lines_{s}", plan, StringComparison.Ordinal);
+        Assert.Contains($"broadcast join: customers_{s}", plan, StringComparison.Ordinal);
+        var costs = System.Text.RegularExpressions.Regex.Match(plan, @"cost ([\d.]+)(k|M)?; naive plan, every row gathered: ([\d.]+)(k|M)?");
+        Assert.True(costs.Success, plan);
+        double Value(int number, int unit) => double.Parse(costs.Groups[number].Value, System.Globalization.CultureInfo.InvariantCulture) * (costs.Groups[unit].Value switch { "k" => 1e3, "M" => 1e6, _ => 1 });
+        Assert.True(Value(1, 2) < Value(3, 4), plan);
+
+        // The answer, against the same join computed from the rows in the test.
+        var answer = await query.QueryAsync(sql);
+        var segments = Enumerable.Range(1, 200).ToDictionary(i => (long)i, i => i % 3 == 0 ? "BUILDING" : "MACHINERY");
+        var expected = Enumerable.Range(1, 3000).Where(i => (i % 12) + 1 < 7)
+            .SelectMany(i => Enumerable.Range(1, 1 + (i % 4)).Select(k => (Segment: segments[(i % 200) + 1], Revenue: (((i * k) % 97) + 0.5m) * k)))
+            .GroupBy(x => x.Segment).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}|{g.Count()}|{g.Sum(x => x.Revenue):0.00}").ToList();
+        Assert.Equal(expected, answer.GetProperty("rows").EnumerateArray().Select(r => $"{r[0].GetString()}|{r[1].GetInt64()}|{r[2].GetDecimal():0.00}"));
+    }
+
+    [Fact]
+    public async Task Another_tenant_sees_no_table_through_the_operation_node_nor_on_the_nodes()
+    {
+        var table = $"secret_{Suffix()}";
+        await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v VARCHAR) PARTITION BY HASH (id) PARTITIONS 3");
+        await query.QueryAsync($"INSERT INTO {table} VALUES (1, 'mine'), (2, 'also mine')");
+
+        using var viaGateway = await query.SendAsync($"SELECT * FROM {table}", query.OtherTenant.AccessToken);
+        await viaGateway.AssertProblemAsync(400);
+
+        // Straight at every node, with a fragment naming the partition tables: the other tenant's database has none of them.
+        for (var node = 0; node < 3; node++)
+        {
+            using var client = query.Node(node);
+            foreach (var partition in new[] { 0, 1, 2 })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments")
+                {
+                    Content = JsonContent.Create(new { sql = $"SELECT * FROM \"{table}__p{partition}\"", tables = Array.Empty<object>(), inputs = Array.Empty<object>() }),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", query.OtherTenant.AccessToken);
+                using var response = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            }
+        }
+
+        var mine = await query.QueryAsync($"SELECT count(*) FROM {table}");
+        Assert.Equal(2, mine.GetProperty("rows")[0][0].GetInt64());
+    }
+
+    [Fact]
+    public async Task A_forged_token_is_refused_by_the_operation_node_and_by_every_tenant_node()
+    {
+        var forged = query.User.AccessToken[..^4] + (query.User.AccessToken.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
+        using var viaGateway = await query.SendAsync("SELECT 1", forged);
+        await viaGateway.AssertProblemAsync(401);
+        for (var node = 0; node < 3; node++)
+        {
+            using var client = query.Node(node);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments") { Content = JsonContent.Create(new { sql = "SELECT 1", tables = Array.Empty<object>(), inputs = Array.Empty<object>() }) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+            using var response = await client.SendAsync(request);
+            await response.AssertProblemAsync(401);
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_node_s_fragments_go_to_the_replicas_and_with_both_copies_down_the_error_names_the_partitions()
+    {
+        var table = $"resilient_{Suffix()}";
+        await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v INTEGER) PARTITION BY HASH (id) PARTITIONS 6");
+        using (var ingest = await query.IngestAsync(table, "id,v\n" + string.Join('\n', Enumerable.Range(1, 5000).Select(i => $"{i},{i % 10}")) + "\n", "b1"))
+        {
+            Assert.True(ingest.IsSuccessStatusCode);
+        }
+
+        var sql = $"SELECT v, count(*) FROM {table} GROUP BY v ORDER BY v";
+        var before = await query.QueryAsync(sql);
+        await query.Commands.KillAsync("nodes-1");
+        try
+        {
+            var during = await query.QueryAsync(sql);
+            Assert.Equal(before.GetProperty("rows").ToString(), during.GetProperty("rows").ToString());
+            Assert.DoesNotContain("nodes-1", during.GetProperty("stats").GetProperty("nodes").EnumerateArray().Select(n => n.GetString()));
+
+            await query.Commands.KillAsync("nodes-2");
+            using var neither = await query.SendAsync(sql);
+            var problem = await neither.AssertProblemAsync(503);
+            Assert.Contains($"{table}[1]", problem.GetProperty("detail").GetString(), StringComparison.Ordinal); // partition 1 lives on nodes 1 and 2
+        }
+        finally
+        {
+            await query.Commands.StartAsync("nodes-1");
+            await query.Commands.StartAsync("nodes-2");
+        }
+
+        var after = await Eventually.ReturnsAsync(() => query.SendAsync(sql), r => r.IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the nodes back");
+        Assert.Equal(before.GetProperty("rows").ToString(), (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").ToString());
+    }
+}

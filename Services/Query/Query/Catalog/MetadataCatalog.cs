@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Npgsql;
+using Platform.Postgres;
+using PgSql = Platform.Postgres.Sql;
+using Platform.Query.Contracts;
+
+namespace Platform.Query.Catalog;
+
+/// <summary>
+/// The metadata catalog: a tenant's tables, their partitions' placement and statistics, in querydb under row-level
+/// security (every call runs in the tenant's transaction, so another tenant's tables do not exist).
+/// </summary>
+public sealed class MetadataCatalog(NpgsqlDataSource database)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The named tables with their partitions; names not in the catalog are absent from the answer.</summary>
+    public async Task<IReadOnlyDictionary<string, TableInfo>> FindAsync(Guid tenant, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
+            SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text
+            FROM query_tables t JOIN query_partitions p ON p.table_name = t.name AND p.tenant_id = t.tenant_id
+            WHERE t.name = ANY($1) ORDER BY t.name, p.partition
+            """, (object)names.ToArray()); // one parameter, the array (not the params array itself)
+        var tables = new Dictionary<string, (TableInfo Table, List<PartitionInfo> Partitions)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var name = reader.GetString(0);
+                if (!tables.TryGetValue(name, out var entry))
+                {
+                    var columns = JsonSerializer.Deserialize<List<ColumnSchema>>(reader.GetString(1), Json)!;
+                    entry = (new TableInfo(name, [.. columns.Select(c => new TableColumn(c.Name, TableInfo.ParseType(c.Type)))], reader.GetString(2),
+                        reader.GetString(3), reader.GetInt32(4), JsonSerializer.Deserialize<List<string>>(reader.GetString(5), Json)!, []), []);
+                    tables[name] = entry;
+                }
+
+                var stats = reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<PartitionStats>(reader.GetString(9), Json);
+                entry.Partitions.Add(new PartitionInfo(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8), stats));
+            }
+        }
+
+        await scope.Transaction.CommitAsync(cancellationToken);
+        return tables.ToDictionary(t => t.Key, t => t.Value.Table with { PartitionList = t.Value.Partitions });
+    }
+
+    public async Task<TableInfo?> FindAsync(Guid tenant, string name, CancellationToken cancellationToken)
+        => (await FindAsync(tenant, [name], cancellationToken)).GetValueOrDefault(name);
+
+    /// <summary>Adds a table and places its partitions; false when the tenant has one of that name.</summary>
+    public async Task<bool> CreateAsync(Guid tenant, TableInfo table, IReadOnlyList<string> nodes, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
+        batch.BatchCommands.Add(PgSql.BatchCommand("""
+            INSERT INTO query_tables (tenant_id, name, columns, method, partition_column, partitions, bounds)
+            VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING
+            """, tenant, table.Name, Jsonb(table.Schema), table.Method, table.PartitionColumn, table.Partitions, Jsonb(table.Bounds)));
+        for (var partition = 0; partition < table.Partitions; partition++)
+        {
+            batch.BatchCommands.Add(PgSql.BatchCommand("INSERT INTO query_partitions (tenant_id, table_name, partition, nodes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                tenant, table.Name, partition, Placement.NodesFor(partition, nodes).ToArray()));
+        }
+
+        await using (batch)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            var created = batch.BatchCommands[0].RecordsAffected == 1;
+            if (!created)
+            {
+                return false;
+            }
+        }
+
+        await scope.Transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<bool> DropAsync(Guid tenant, string name, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        await using var command = PgSql.Command(scope.Connection, scope.Transaction, "DELETE FROM query_tables WHERE name = $1", name);
+        var dropped = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await scope.Transaction.CommitAsync(cancellationToken);
+        return dropped;
+    }
+
+    /// <summary>An ingest reached a partition: its fresh statistics, and the copies that missed the batch (not read until they catch up).</summary>
+    public async Task RecordIngestAsync(Guid tenant, string table, int partition, PartitionStats stats, IReadOnlyList<string> missed, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
+            UPDATE query_partitions SET stats = $4::jsonb,
+              stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[]))
+            WHERE table_name = $1 AND partition = $2 AND tenant_id = $3
+            """, table, partition, tenant, Jsonb(stats), missed.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await scope.Transaction.CommitAsync(cancellationToken);
+    }
+
+    private static string Jsonb<T>(T value) => JsonSerializer.Serialize(value, Json);
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Platform.Query.Contracts;
+using Platform.Query.Sql;
+
+namespace Platform.Query.Catalog;
+
+public sealed record TableColumn(string Name, SqlType Type);
+
+/// <summary>
+/// A partition of a table: the nodes holding a copy (the first is preferred), those of them that missed a batch (not
+/// read until they catch up), and its statistics (null before the first ingest: nothing known, nothing pruned).
+/// </summary>
+public sealed record PartitionInfo(int Index, IReadOnlyList<string> Nodes, IReadOnlyList<string> Stale, PartitionStats? Stats)
+{
+    public IEnumerable<string> Readable => Nodes.Except(Stale);
+
+    public long Rows => Stats?.Rows ?? 0;
+}
+
+/// <summary>
+/// A tenant's table in the catalog: its columns, and rows spread by HASH of the partition column over
+/// <see cref="Partitions"/> partitions, or by RANGE: partition i holds Bounds[i-1] &lt;= value &lt; Bounds[i].
+/// </summary>
+public sealed record TableInfo(string Name, IReadOnlyList<TableColumn> Columns, string Method, string PartitionColumn, int Partitions,
+    IReadOnlyList<string> Bounds, IReadOnlyList<PartitionInfo> PartitionList)
+{
+    public const int DefaultPartitions = 6;
+
+    public TableColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
+
+    public IReadOnlyList<ColumnSchema> Schema => [.. Columns.Select(c => new ColumnSchema(c.Name, c.Type.ToString()))];
+
+    public long Rows => PartitionList.Sum(p => p.Rows);
+
+    /// <summary>Reads an engine type name back (as <see cref="SqlType.ToString"/> writes it).</summary>
+    public static SqlType ParseType(string text)
+    {
+        if (text.StartsWith("DECIMAL(", StringComparison.Ordinal))
+        {
+            var parts = text["DECIMAL(".Length..^1].Split(',');
+            return SqlType.Decimal(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
+
+        return new SqlType(text);
+    }
+}

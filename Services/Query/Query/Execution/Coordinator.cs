@@ -1,0 +1,168 @@
+using Apache.Arrow;
+using DuckDB.NET.Data;
+using Platform.Query.Contracts;
+using Platform.Query.Planning;
+using Platform.Query.Sql;
+
+namespace Platform.Query.Execution;
+
+/// <summary>
+/// Runs a distributed plan: each gather's fragment goes to the nodes holding its partitions, in parallel, one request
+/// per node (each partition index read on one of its live copies, the load spread); a node that fails has its partitions
+/// sent to their other copies; what comes back lands in the operation node's own in-memory engine, where broadcast
+/// relations are taken from and the final SQL runs.
+/// </summary>
+public sealed class Coordinator(NodeClient client, TenantNodes nodes, IConfiguration configuration)
+{
+    public async Task<QueryExecution> ExecuteAsync(DistributedPlan plan, string token, CancellationToken cancellationToken)
+    {
+        var local = new DuckDBConnection("DataSource=:memory:");
+        var execution = new QueryExecution(local);
+        try
+        {
+            await local.OpenAsync(cancellationToken);
+            await using (var settings = local.CreateCommand())
+            {
+                settings.CommandText = $"SET integer_division = true; SET threads = {configuration.GetValue("Query:Threads", 2)}; SET memory_limit = '{configuration.GetValue("Query:MemoryLimit", "1GB")}'";
+                await settings.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            foreach (var gather in plan.Gathers)
+            {
+                await GatherAsync(gather, execution, token, cancellationToken);
+            }
+
+            return execution;
+        }
+        catch
+        {
+            await execution.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task GatherAsync(Gather gather, QueryExecution execution, string token, CancellationToken cancellationToken)
+    {
+        var inputs = new List<FragmentInput>();
+        foreach (var name in gather.Broadcast)
+        {
+            inputs.Add(new FragmentInput(name, await ArrowOfAsync(execution.Local, name, cancellationToken)));
+        }
+
+        var pending = gather.Tables.SelectMany(t => t.Partitions).Distinct().Order().ToList();
+        var excluded = new HashSet<string>();
+        var created = false;
+        while (true)
+        {
+            var assignment = Assign(gather, pending, excluded);
+            if (assignment.Count == 0 && !created)
+            {
+                // Every partition pruned: one node still answers (with none of them) for the shape of the result.
+                var any = nodes.Names.FirstOrDefault(n => nodes.IsUp(n) && !excluded.Contains(n)) ?? throw new QueryFailedException(503, "No tenant node is reachable.");
+                assignment[any] = [];
+            }
+
+            var runs = await Task.WhenAll(assignment.Select(async a =>
+            {
+                var fragment = new FragmentRequest(gather.Sql,
+                    [.. gather.Tables.DistinctBy(t => t.Table.Name).Select(t => new FragmentTable(t.Table.Name, t.Table.Schema, [.. a.Value.Where(t.Partitions.Contains)]))],
+                    inputs);
+                try
+                {
+                    var answer = await client.RunFragmentAsync(a.Key, fragment, token, cancellationToken);
+                    nodes.Answered(a.Key);
+                    return (Node: a.Key, Partitions: a.Value, Answer: answer, Down: (NodeDownException?)null);
+                }
+                catch (NodeDownException down) when (!cancellationToken.IsCancellationRequested)
+                {
+                    nodes.Failed(a.Key);
+                    return (Node: a.Key, Partitions: a.Value, Answer: default((Schema, List<RecordBatch>)), Down: down);
+                }
+            }));
+
+            foreach (var run in runs.Where(r => r.Down is null))
+            {
+                var (schema, batches) = run.Answer;
+                try
+                {
+                    if (!created)
+                    {
+                        await CreateTableAsync(execution.Local, gather.Name, ArrowRows.Columns(schema), cancellationToken);
+                        created = true;
+                    }
+
+                    foreach (var batch in batches)
+                    {
+                        ArrowRows.AppendTo(execution.Local, gather.Name, batch);
+                    }
+
+                    execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, batches.Sum(b => (long)b.Length)));
+                    execution.PartitionsScanned += gather.Tables.Sum(t => run.Partitions.Count(t.Partitions.Contains));
+                    execution.RowsScanned += gather.Tables.Sum(t => t.Table.PartitionList.Where(p => run.Partitions.Contains(p.Index) && t.Partitions.Contains(p.Index)).Sum(p => p.Rows));
+                }
+                finally
+                {
+                    batches.ForEach(b => b.Dispose());
+                }
+            }
+
+            pending = [.. runs.Where(r => r.Down is not null).SelectMany(r => r.Partitions)];
+            excluded.UnionWith(runs.Where(r => r.Down is not null).Select(r => r.Node));
+            if (pending.Count == 0 && created)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Each partition index to one live copy not yet failed in this query, the fewest indexes per node first.</summary>
+    private Dictionary<string, List<int>> Assign(Gather gather, IReadOnlyList<int> indexes, HashSet<string> excluded)
+    {
+        var assignment = new Dictionary<string, List<int>>();
+        var unavailable = new List<string>();
+        foreach (var index in indexes)
+        {
+            var copies = gather.Tables.Where(t => t.Partitions.Contains(index))
+                .Select(t => t.Table.PartitionList.First(p => p.Index == index).Readable)
+                .Aggregate((a, b) => a.Intersect(b)).Where(n => !excluded.Contains(n)).ToList();
+            var live = copies.Where(nodes.IsUp).ToList();
+            var chosen = (live.Count > 0 ? live : copies).MinBy(n => assignment.GetValueOrDefault(n)?.Count ?? 0);
+            if (chosen is null)
+            {
+                unavailable.AddRange(gather.Tables.Where(t => t.Partitions.Contains(index)).Select(t => $"{t.Table.Name}[{index}]"));
+                continue;
+            }
+
+            if (!assignment.TryGetValue(chosen, out var list))
+            {
+                assignment[chosen] = list = [];
+            }
+
+            list.Add(index);
+        }
+
+        if (unavailable.Count > 0)
+        {
+            throw new QueryFailedException(503, $"Partitions unavailable (no live copy): {string.Join(", ", unavailable.Distinct())}.");
+        }
+
+        return assignment;
+    }
+
+    private static async Task CreateTableAsync(DuckDBConnection local, string name, IReadOnlyList<ColumnSchema> columns, CancellationToken cancellationToken)
+    {
+        await using var command = local.CreateCommand();
+        command.CommandText = $"CREATE TABLE {SqlPrinter.Name(name)} ({string.Join(", ", columns.Select(c => $"{SqlPrinter.Name(c.Name)} {c.Type}"))})";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<string> ArrowOfAsync(DuckDBConnection local, string name, CancellationToken cancellationToken)
+    {
+        await using var command = local.CreateCommand();
+        command.CommandText = $"SELECT * FROM {SqlPrinter.Name(name)}";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        await ArrowRows.WriteAsync(reader, buffer, cancellationToken);
+        return Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}

@@ -1,0 +1,25 @@
+using DuckDB.NET.Data;
+
+namespace Platform.Query.Execution;
+
+/// <summary>What one fragment did: the node, the partitions it read and the rows it sent back.</summary>
+public sealed record FragmentRun(string Gather, string Node, IReadOnlyList<int> Partitions, long Rows);
+
+/// <summary>
+/// A query being answered: the operation node's private in-memory engine holding what the gathers collected, and the
+/// record of which node did what. Disposing it frees the engine.
+/// </summary>
+public sealed class QueryExecution(DuckDBConnection local) : IAsyncDisposable
+{
+    public DuckDBConnection Local { get; } = local;
+
+    public List<FragmentRun> Fragments { get; } = [];
+
+    public long RowsScanned { get; set; }
+
+    public int PartitionsScanned { get; set; }
+
+    public IReadOnlyList<string> Nodes => [.. Fragments.Select(f => f.Node).Distinct().Order(StringComparer.Ordinal)];
+
+    public ValueTask DisposeAsync() => Local.DisposeAsync();
+}

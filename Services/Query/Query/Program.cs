@@ -1,0 +1,33 @@
+using Npgsql;
+using Platform.Postgres;
+using Platform.Query.Api;
+using Platform.Query.Catalog;
+using Platform.Query.Execution;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Clients;
+using Platform.ServiceDefaults.Health;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddPlatformDatabase("querydb");
+builder.AddPlatformRedis("cache"); // revoked tokens are refused here as everywhere
+builder.Services.AddSingleton<MetadataCatalog>();
+builder.Services.AddSingleton<TenantNodes>();
+builder.Services.AddSingleton<NodeClient>();
+builder.Services.AddSingleton<Coordinator>();
+builder.Services.AddSingleton<Ingestor>();
+builder.Services.AddHostedService<NodeHealthProbe>();
+// Fragments run as long as the query's budget and fail over to the partition's other copy here, not by a generic retry.
+#pragma warning disable EXTEXP0001 // removing the defaults' resilience handler is marked experimental; it is the documented way to opt one client out
+builder.Services.AddHttpClient(NodeClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+var app = builder.Build();
+await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), QuerySchema.Migrations);
+
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapQueryEndpoints();
+app.Run();

@@ -1,0 +1,79 @@
+using DuckDB.NET.Data;
+using Platform.Query.Contracts;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Problems;
+
+namespace Platform.QueryNode;
+
+/// <summary><c>POST /fragments</c>: the operation node's SQL over the caller's tenant's partitions here, answered as Arrow.</summary>
+internal static class FragmentEndpoints
+{
+    public static void MapFragmentEndpoints(this WebApplication app) => app.MapPost("/fragments", RunAsync).RequireAuthorization();
+
+    private static async Task<IResult> RunAsync(FragmentRequest request, HttpContext context, TenantDatabases databases, ILoggerFactory loggers)
+    {
+        var ct = context.RequestAborted;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Sql))
+        {
+            errors["sql"] = ["The fragment's SQL is required."];
+        }
+
+        var tables = request.Tables ?? [];
+        var inputs = request.Inputs ?? [];
+        var views = new List<(FragmentTable Table, IReadOnlyList<ColumnSchema> Columns)>();
+        for (var i = 0; i < tables.Count; i++)
+        {
+            RequestRules.Name(tables[i]?.Name, $"tables[{i}].name", errors);
+            if (tables[i]?.Partitions is null || tables[i].Partitions.Any(p => p < 0))
+            {
+                errors[$"tables[{i}].partitions"] = ["The partitions are numbers from 0."];
+            }
+
+            if (RequestRules.Columns(tables[i]?.Columns, $"tables[{i}].columns", errors) is { } columns)
+            {
+                views.Add((tables[i], columns));
+            }
+        }
+
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            RequestRules.Name(inputs[i]?.Name, $"inputs[{i}].name", errors);
+        }
+
+        var names = tables.Select(t => t?.Name).Concat(inputs.Select(x => x?.Name)).OfType<string>().ToList();
+        if (names.Count != names.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+        {
+            errors["tables"] = ["Each table and input has a name of its own."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        await using var connection = databases.For(context.User.GetTenantId()).Connect();
+        // One snapshot across every partition the fragment reads; rolled back at the end, so a fragment changes nothing.
+        await using var snapshot = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            var existing = await PartitionTables.ExistingAsync(connection, ct);
+            foreach (var (table, columns) in views)
+            {
+                await FragmentRelations.CreateViewAsync(connection, table, columns, existing, ct);
+            }
+
+            foreach (var input in inputs)
+            {
+                using var rows = await ArrowPayload.DecodeAsync(input.Arrow, $"Input '{input.Name}'", ct);
+                await FragmentRelations.CreateInputAsync(connection, input.Name, rows, ct);
+            }
+        }
+        catch (Exception e) when (e is DuckDBException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            return Problem.Of(400, e is InvalidDataException ? ProblemTypes.Validation : ProblemTypes.InvalidQuery, "The fragment's relations could not be made", e.Message);
+        }
+
+        return await ArrowAnswer.SendAsync(context, connection, request.Sql, loggers.CreateLogger("Platform.QueryNode.Fragments"));
+    }
+}

@@ -1,0 +1,73 @@
+using DuckDB.NET.Data;
+
+namespace Platform.QueryNode;
+
+/// <summary>
+/// One tenant's database file, open for the node's lifetime. Connections to the same file share one engine instance in
+/// the process; a request takes a connection of its own (temporary views and tables are per connection), and writes take
+/// turns, since two transactions creating the same partition would conflict.
+/// </summary>
+internal sealed class TenantDatabase : IDisposable
+{
+    private readonly string connectionString;
+    private readonly DuckDBConnection keeper; // the engine closes a file, and forgets its settings, when its last connection closes
+    private readonly SemaphoreSlim writes = new(1, 1);
+
+    private TenantDatabase(string connectionString, DuckDBConnection keeper)
+    {
+        this.connectionString = connectionString;
+        this.keeper = keeper;
+    }
+
+    public static TenantDatabase Open(string path, EngineSettings engine)
+    {
+        var connectionString = new DuckDBConnectionStringBuilder { DataSource = path }.ToString();
+        var keeper = new DuckDBConnection(connectionString);
+        try
+        {
+            keeper.Open();
+            using (var ledger = keeper.CreateCommand())
+            {
+                ledger.CommandText = PartitionTables.CreateLedger;
+                ledger.ExecuteNonQuery();
+            }
+
+            engine.Apply(keeper);
+            return new TenantDatabase(connectionString, keeper);
+        }
+        catch
+        {
+            keeper.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A new connection to the database, for one request; the caller disposes it.</summary>
+    public DuckDBConnection Connect()
+    {
+        var connection = new DuckDBConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="write"/> on a connection of its own while no other write of this tenant runs.</summary>
+    public async Task<T> WriteAsync<T>(Func<DuckDBConnection, Task<T>> write, CancellationToken ct)
+    {
+        await writes.WaitAsync(ct);
+        try
+        {
+            await using var connection = Connect();
+            return await write(connection);
+        }
+        finally
+        {
+            writes.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        keeper.Dispose();
+        writes.Dispose();
+    }
+}
