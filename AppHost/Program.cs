@@ -141,7 +141,7 @@ if (systems.Contains("query")) // seed 000: SQL over partitions spread on three 
         .WithHttpHealthCheck("/health");
     for (var i = 0; i < 3; i++)
     {
-        var node = builder.AddQueryNode($"nodes-{i}").WithReference(auth);
+        var node = builder.AddQueryNode($"nodes-{i}").WithReference(auth).WithReference(cache).WaitFor(cache);
         query.WithReference(node).WaitFor(node);
     }
 

@@ -42,7 +42,7 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.False(string.IsNullOrEmpty(resources.GetProperty(server).GetProperty("connectionString").GetString()), $"{server} has a connection string");
         }
 
-        foreach (var database in new[] { "authdb", "usersdb", "workspacesdb", "catalogdb", "inventorydb", "pricingdb" })
+        foreach (var database in new[] { "authdb", "usersdb", "workspacesdb", "catalogdb", "inventorydb", "pricingdb", "storagedb", "querydb" })
         {
             Assert.Contains("{postgres.connectionString}", resources.GetProperty(database).GetProperty("connectionString").GetString(), StringComparison.Ordinal);
         }
@@ -55,7 +55,9 @@ public sealed class ManifestTests(ITestOutputHelper output)
             ["inventory"] = ["ConnectionStrings__inventorydb"],
             ["pricing"] = ["ConnectionStrings__pricingdb"],
             ["catalog"] = ["ConnectionStrings__catalogdb", "services__inventory__http__0", "services__pricing__http__0"],
-            ["gateway"] = ["ConnectionStrings__cache", "services__auth__http__0", "services__users__http__0", "services__workspaces__http__0", "services__catalog__http__0"],
+            ["query"] = ["ConnectionStrings__querydb", "ConnectionStrings__cache", "services__auth__http__0", "services__nodes-0__http__0", "services__nodes-1__http__0", "services__nodes-2__http__0"],
+            ["nodes-0"] = ["QueryNode__DataDirectory", "ConnectionStrings__cache", "services__auth__http__0"],
+            ["gateway"] = ["ConnectionStrings__cache", "services__auth__http__0", "services__users__http__0", "services__workspaces__http__0", "services__catalog__http__0", "services__query__http__0"],
         };
         foreach (var (service, variables) in references)
         {

@@ -16,6 +16,7 @@ builder.Services.AddSingleton<TenantNodes>();
 builder.Services.AddSingleton<NodeClient>();
 builder.Services.AddSingleton<Coordinator>();
 builder.Services.AddSingleton<Ingestor>();
+builder.Services.AddSingleton<QueryAdmission>();
 builder.Services.AddHostedService<NodeHealthProbe>();
 // Fragments run as long as the query's budget and fail over to the partition's other copy here, not by a generic retry.
 #pragma warning disable EXTEXP0001 // removing the defaults' resilience handler is marked experimental; it is the documented way to opt one client out

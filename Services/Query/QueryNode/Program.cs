@@ -1,9 +1,11 @@
 using Platform.QueryNode;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddPlatformRedis("cache"); // a revoked token is refused here too, not only by the operation node
 // Ingest batches and broadcast inputs arrive as Arrow inside JSON: far above the 64 KiB that suits the platform's documents.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1L << 30);
 

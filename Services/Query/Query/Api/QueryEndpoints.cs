@@ -32,7 +32,7 @@ internal static class QueryEndpoints
     }
 
     private static async Task<IResult> QueryAsync(QueryRequest request, HttpContext context, MetadataCatalog catalog, Coordinator coordinator, Ingestor ingestor,
-        TenantNodes nodes, NodeClient client, IConfiguration configuration)
+        TenantNodes nodes, NodeClient client, QueryAdmission admission, IConfiguration configuration)
     {
         if (string.IsNullOrWhiteSpace(request.Sql))
         {
@@ -47,6 +47,7 @@ internal static class QueryEndpoints
         var started = Stopwatch.GetTimestamp();
         try
         {
+            using var slot = await admission.EnterAsync(deadline.Token);
             switch (SqlParser.Parse(request.Sql))
             {
                 case Select select:

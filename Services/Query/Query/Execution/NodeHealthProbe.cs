@@ -1,13 +1,13 @@
 namespace Platform.Query.Execution;
 
 /// <summary>
-/// Asks every tenant node for /health twice a second; two probes in a row unanswered within a second mark it down (its
+/// Asks every tenant node for /health twice a second; two probes in a row unanswered within two seconds mark it down (its
 /// calls in flight are cancelled and go to other copies), and one answered marks it up again.
 /// </summary>
 public sealed class NodeHealthProbe(TenantNodes nodes, IHttpClientFactory clients, ILogger<NodeHealthProbe> logger) : BackgroundService
 {
     private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

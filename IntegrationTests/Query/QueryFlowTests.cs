@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Platform.Hosting.Processes;
+using Platform.IntegrationTests.Infrastructure;
+
+namespace Platform.IntegrationTests.Query;
+
+/// <summary>
+/// Seed 000's end-to-end flows: sign in, ingest a million rows across the nodes, run a complex aggregation whose answer
+/// equals the reference engine's, with its figures; sign out, and the token is refused by the operation node and every
+/// tenant node. Also 50 and 100 concurrent queries, a query past its budget, and each service's memory.
+/// </summary>
+[Collection(QueryCollection.Name)]
+[Trait("Category", "query")]
+public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
+{
+    private static readonly string[] Services = ["query", "nodes-0", "nodes-1", "nodes-2"];
+
+    [Fact]
+    public async Task The_complete_read_flow_over_a_million_rows_equals_the_reference_and_logging_out_revokes_the_token_everywhere()
+    {
+        var (_, user, _) = await query.Gateway.SignUpAsync();
+        var table = $"facts_{Guid.NewGuid():N}"[..16];
+        Assert.Equal("CREATE TABLE", (await query.QueryAsync($"CREATE TABLE {table} ({SalesData.Columns}) PARTITION BY HASH (id) PARTITIONS 12", user.AccessToken))
+            .GetProperty("command").GetString());
+        using var data = new SalesData(table, 1_000_000, batches: 8, seed: 2026);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < data.Batches.Count; i++)
+        {
+            using var ingest = await query.IngestAsync(table, data.Batches[i], $"b{i}", user.AccessToken);
+            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+        }
+
+        output.WriteLine($"ingest of 1M rows in 8 batches: {clock.Elapsed.TotalSeconds:0.0} s");
+        var sql = $"""
+            SELECT region, EXTRACT(YEAR FROM day) AS year, count(*) AS sales, sum(amount * qty) AS revenue, avg(amount) AS mean,
+                   count(DISTINCT product) AS products, max(day) AS last_day
+            FROM {table}
+            WHERE qty > 3 AND note IS NOT NULL
+            GROUP BY region, EXTRACT(YEAR FROM day)
+            HAVING sum(qty) > 1000
+            ORDER BY revenue DESC
+            """;
+        clock.Restart();
+        var answer = await query.QueryAsync(sql, user.AccessToken);
+        output.WriteLine($"aggregation over 1M rows: {clock.ElapsedMilliseconds} ms (server {answer.GetProperty("stats").GetProperty("elapsedMs").GetDouble()} ms)");
+        Assert.Equal(data.Reference(sql), SalesData.Rows(answer));
+        var stats = answer.GetProperty("stats");
+        Assert.Equal(1_000_000, stats.GetProperty("rowsScanned").GetInt64());
+        Assert.Equal(3, stats.GetProperty("nodes").GetArrayLength());
+        Assert.True(stats.GetProperty("elapsedMs").GetDouble() > 0);
+        Assert.Contains("partial aggregate", stats.GetProperty("plan").GetString(), StringComparison.Ordinal);
+
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
+        logout.Headers.Authorization = new("Bearer", user.AccessToken);
+        using var loggedOut = await query.Gateway.SendAsync(logout);
+        Assert.Equal(HttpStatusCode.NoContent, loggedOut.StatusCode);
+        using var refused = await query.SendAsync($"SELECT count(*) FROM {table}", user.AccessToken);
+        await refused.AssertProblemAsync(401);
+        for (var node = 0; node < 3; node++)
+        {
+            using var client = query.Node(node);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments") { Content = JsonContent.Create(new { sql = "SELECT 1", tables = Array.Empty<object>(), inputs = Array.Empty<object>() }) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+            using var response = await client.SendAsync(request);
+            var problem = await response.AssertProblemAsync(401);
+            Assert.Contains("revoked", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(50)]
+    [InlineData(100)]
+    public async Task Concurrent_queries_all_answer_and_each_answer_is_right(int clients)
+    {
+        var table = $"busy_{Guid.NewGuid():N}"[..16];
+        await query.QueryAsync($"CREATE TABLE {table} ({SalesData.Columns}) PARTITION BY HASH (id) PARTITIONS 6");
+        using var data = new SalesData(table, 20_000, batches: 1, seed: clients);
+        using (var ingest = await query.IngestAsync(table, data.Batches[0], "b"))
+        {
+            Assert.True(ingest.IsSuccessStatusCode);
+        }
+
+        string Sql(int i) => i % 2 == 0
+            ? $"SELECT region, count(*), sum(amount) FROM {table} WHERE product = {(i % 400) + 1} GROUP BY region ORDER BY region"
+            : $"SELECT id, amount FROM {table} WHERE id = {i * 97}";
+        var clock = Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, clients).Select(async i =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var answer = await query.QueryAsync(Sql(i));
+            return (i, answer, Stopwatch.GetElapsedTime(started));
+        }));
+        var latencies = answers.Select(a => a.Item3.TotalMilliseconds).Order().ToList();
+        output.WriteLine($"{clients} concurrent queries in {clock.ElapsedMilliseconds} ms; p50 {latencies[latencies.Count / 2]:0} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:0} ms");
+        foreach (var (i, answer, _) in answers)
+        {
+            Assert.Equal(data.Reference(Sql(i)), SalesData.Rows(answer));
+        }
+    }
+
+    [Fact]
+    public async Task A_query_past_its_budget_is_a_504_and_the_system_answers_the_next_one()
+    {
+        var table = $"slow_{Guid.NewGuid():N}"[..16];
+        await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v BIGINT) PARTITION BY HASH (id) PARTITIONS 3");
+        using (var ingest = await query.IngestAsync(table, "id,v\n" + string.Join('\n', Enumerable.Range(1, 30_000).Select(i => $"{i},{i % 7}")) + "\n", "b"))
+        {
+            Assert.True(ingest.IsSuccessStatusCode);
+        }
+
+        // Every pair of 30 000 rows: 900 million comparisons, far past a 300 ms budget.
+        using var slow = await query.SendAsync($"SELECT count(*) FROM {table} a CROSS JOIN {table} b WHERE a.v * b.id % 1000003 = 17", timeoutMs: 300);
+        var problem = await slow.AssertProblemAsync(504, "query-timeout");
+        Assert.Contains("cancelled", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var next = await query.QueryAsync($"SELECT count(*) FROM {table}");
+        Assert.Equal(30_000, next.GetProperty("rows")[0][0].GetInt64());
+    }
+
+    [Fact]
+    public async Task Every_query_service_stays_under_2_GB_of_memory()
+    {
+        foreach (var service in Services)
+        {
+            foreach (var replica in await query.Commands.ReplicasAsync(service))
+            {
+                var pid = ProcessCommands.ProcessId(await query.Commands.SnapshotAsync(replica)) ?? throw new InvalidOperationException($"{replica} has no process id.");
+                var megabytes = PeakMemory.ResidentMegabytes(pid);
+                output.WriteLine($"{replica}: {megabytes:0} MiB resident");
+                Assert.InRange(megabytes, 1, 2048);
+            }
+        }
+    }
+}
