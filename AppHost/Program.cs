@@ -133,6 +133,7 @@ if (systems.Contains("query")) // seed 000: SQL over partitions spread on three 
 {
     var query = builder.AddProject<Projects.Query>("query")
         .WithHttpEndpoint()
+        .WithEndpoint(port: builder.Configuration.GetValue("PgPort", 15432), name: "pg", scheme: "tcp", env: "PG_PORT") // the PostgreSQL wire protocol: psql, Npgsql, BI tools
         .WithReplicas(2)
         .WithDatabase(postgres, "querydb")
         .WithReference(cache).WaitFor(cache)

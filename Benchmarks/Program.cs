@@ -10,7 +10,7 @@ using Platform.Hosting;
 using Platform.Hosting.Processes;
 
 // ./platform bench [suite] [runs]: boots the AppHost's graph once and runs the suites (all, skeleton, eventstore,
-// messaging, saga, gateway, commerce, storage; boot runs none; storage only when asked: it moves 12 GB), each printing its figures next to a baseline measured in the same run.
+// messaging, saga, gateway, commerce, storage, query; boot runs none; storage and query only when asked: they move 12 GB and load TPC-H scale 1), each printing its figures next to a baseline measured in the same run.
 var suite = args.FirstOrDefault(a => !int.TryParse(a, out _)) ?? "all";
 var runs = args.Select(a => int.TryParse(a, CultureInfo.InvariantCulture, out var n) ? n : 0).FirstOrDefault(n => n > 0, 100);
 var clock = Stopwatch.StartNew();
@@ -18,7 +18,7 @@ var clock = Stopwatch.StartNew();
 // The rate limit is raised for the gateway suite: its figures are about proxying, not about 429s.
 // Each suite boots the system it measures (commerce its own; storage with the platform, to sign a user up; the others the workspace platform), so idle services of
 // other systems do not share the two cores with it; "all" and "boot" boot every system.
-var systems = suite switch { "commerce" => "commerce", "storage" => "platform,storage", "all" or "boot" => "platform,commerce,storage", _ => "platform" };
+var systems = suite switch { "commerce" => "commerce", "storage" => "platform,storage", "query" => "platform,query", "all" or "boot" => "platform,commerce,storage", _ => "platform" };
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
     [$"--Systems={systems}", "--Sagas:AllowFaultInjection=true", "--RateLimiting:Burst=1000000", "--RateLimiting:TokensPerSecond=1000000"]);
 // The figures are the output: resource logs and the health checks that fail while the graph boots stay out of it.
@@ -76,6 +76,11 @@ try
     if (suite is "storage")
     {
         await StorageBenchmarks.RunAsync(app, runs);
+    }
+
+    if (suite is "query")
+    {
+        await QueryBenchmarks.RunAsync(app, double.Parse(Environment.GetEnvironmentVariable("TPCH_SCALE") ?? "1", CultureInfo.InvariantCulture));
     }
 }
 finally

@@ -53,5 +53,9 @@ internal static class AuthSchema
         """ + SecretVault.TableSql + """
         CREATE UNIQUE INDEX registrations_taken_email ON registrations (email_normalized) WHERE status <> 'failed';
         """,
+        """
+        -- SCRAM-SHA-256 verifiers for SQL clients (PostgreSQL's format), made at a login when the password is known.
+        ALTER TABLE accounts ADD COLUMN scram_verifier text;
+        """,
     ];
 }

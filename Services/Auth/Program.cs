@@ -23,6 +23,7 @@ builder.Services.AddSingleton<AccountStore>();
 builder.Services.AddSingleton<PasswordHashing>();
 builder.Services.AddSingleton<SecretVault>();
 builder.Services.AddSingleton<LoginThrottle>();
+builder.Services.AddSingleton<ScramExchanges>();
 builder.Services.AddScoped<RegistrationService>();
 builder.AddSagas();
 builder.Services.AddSaga<RegistrationSaga>();

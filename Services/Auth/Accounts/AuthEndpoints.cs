@@ -19,6 +19,8 @@ internal static class AuthEndpoints
         auth.MapGet("/registrations/{id:guid}", GetRegistrationAsync);
         auth.MapPost("/login", LoginAsync);
         auth.MapPost("/refresh", RefreshAsync);
+        auth.MapPost("/scram/start", ScramStartAsync);
+        auth.MapPost("/scram/finish", ScramFinishAsync);
         auth.MapPost("/logout", LogoutAsync).RequireAuthorization();
 
         app.MapGet("/.well-known/jwks.json", (SigningKeys keys, HttpResponse response) =>
@@ -74,7 +76,47 @@ internal static class AuthEndpoints
         }
 
         await throttle.ResetAsync(request.Email);
+        if (account.ScramVerifier is null)
+        {
+            await accounts.SetScramVerifierAsync(account.Id, ScramVerifier.FromPassword(request.Password), cancellationToken);
+        }
+
         return Results.Ok(await tokens.IssueAsync(account, Guid.NewGuid(), cancellationToken));
+    }
+
+    private static async Task<IResult> ScramStartAsync(ScramStartRequest request, AccountStore accounts, ScramExchanges exchanges, LoginThrottle throttle, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.ClientFirst) || request.ClientFirst.Length > 1000)
+        {
+            return Problem.Validation(new Dictionary<string, string[]> { ["scram"] = ["An email and the client's first SCRAM message are required."] });
+        }
+
+        if (await throttle.RetryAfterAsync(request.Email) is not null)
+        {
+            return Problem.Of(429, ProblemTypes.TooManyRequests, "Too many failed logins", "Too many failed logins for this account; try again later.");
+        }
+
+        var account = await accounts.FindByEmailAsync(request.Email, cancellationToken);
+        return exchanges.Start(account, request.Email, request.ClientFirst) is var (id, serverFirst)
+            ? Results.Ok(new { exchange = id, serverFirst })
+            : Problem.Validation(new Dictionary<string, string[]> { ["clientFirst"] = ["Not a SCRAM client-first message without channel binding."] });
+    }
+
+    private static async Task<IResult> ScramFinishAsync(ScramFinishRequest request, ScramExchanges exchanges, LoginThrottle throttle, TokenService tokens, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.Exchange) || string.IsNullOrEmpty(request.ClientFinal) || request.ClientFinal.Length > 1000)
+        {
+            return Problem.Validation(new Dictionary<string, string[]> { ["scram"] = ["The exchange and the client's final SCRAM message are required."] });
+        }
+
+        if (exchanges.Finish(request.Exchange, request.ClientFinal) is not var (account, serverFinal))
+        {
+            return Problem.Unauthorized("The SCRAM proof does not match (a wrong password, an unknown account, or an account that has not signed in with its password since SQL sign-in arrived).");
+        }
+
+        await throttle.ResetAsync(account.Email);
+        var pair = await tokens.IssueAsync(account, Guid.NewGuid(), cancellationToken);
+        return Results.Ok(new { serverFinal, tenantId = account.TenantId, pair.AccessToken, pair.RefreshToken, pair.ExpiresIn });
     }
 
     private static async Task<IResult> RefreshAsync(RefreshRequest request, TokenService tokens, AccountStore accounts, CancellationToken cancellationToken)

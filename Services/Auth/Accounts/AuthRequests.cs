@@ -9,6 +9,11 @@ public sealed record LoginRequest(string? Email, string? Password);
 
 public sealed record RefreshRequest(string? RefreshToken);
 
+/// <summary>SCRAM sign-in: the client's first message with the account's email, then its final message with the exchange's id.</summary>
+public sealed record ScramStartRequest(string? Email, string? ClientFirst);
+
+public sealed record ScramFinishRequest(string? Exchange, string? ClientFinal);
+
 internal static class AuthValidation
 {
     public const int MinPasswordLength = 12;

@@ -3,6 +3,7 @@ using Platform.Postgres;
 using Platform.Query.Api;
 using Platform.Query.Catalog;
 using Platform.Query.Execution;
+using Platform.Query.Wire;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Health;
@@ -17,6 +18,10 @@ builder.Services.AddSingleton<NodeClient>();
 builder.Services.AddSingleton<Coordinator>();
 builder.Services.AddSingleton<Ingestor>();
 builder.Services.AddSingleton<QueryAdmission>();
+builder.Services.AddSingleton<StatementRunner>();
+builder.Services.AddSingleton<ScramRelay>();
+builder.Services.AddSingleton<PgCancelKeys>();
+builder.Services.AddHostedService<PgWireServer>();
 builder.Services.AddHostedService<NodeHealthProbe>();
 // Fragments run as long as the query's budget and fail over to the partition's other copy here, not by a generic retry.
 #pragma warning disable EXTEXP0001 // removing the defaults' resilience handler is marked experimental; it is the documented way to opt one client out

@@ -31,8 +31,7 @@ internal static class QueryEndpoints
         app.MapPost("/api/query/tables/{table}/rows", IngestAsync).RequireAuthorization();
     }
 
-    private static async Task<IResult> QueryAsync(QueryRequest request, HttpContext context, MetadataCatalog catalog, Coordinator coordinator, Ingestor ingestor,
-        TenantNodes nodes, NodeClient client, QueryAdmission admission, IConfiguration configuration)
+    private static async Task<IResult> QueryAsync(QueryRequest request, HttpContext context, StatementRunner runner, IConfiguration configuration)
     {
         if (string.IsNullOrWhiteSpace(request.Sql))
         {
@@ -42,83 +41,35 @@ internal static class QueryEndpoints
         var budget = TimeSpan.FromMilliseconds(Math.Clamp(request.TimeoutMs ?? configuration.GetValue("Query:TimeoutMs", 30_000), 1, 300_000));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(budget);
-        var tenant = context.User.GetTenantId();
-        var token = context.Request.Headers.Authorization.ToString()["Bearer ".Length..];
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var slot = await admission.EnterAsync(deadline.Token);
-            switch (SqlParser.Parse(request.Sql))
+            var outcome = await runner.RunAsync(request.Sql, context.User.GetTenantId(), Bearer(context), context.Request.Headers["Idempotency-Key"].FirstOrDefault(), deadline.Token);
+            switch (outcome)
             {
-                case Select select:
-                    var plan = DistributedPlanner.Plan(select, await TablesAsync(catalog, tenant, select, deadline.Token));
-                    var execution = await coordinator.ExecuteAsync(plan, token, deadline.Token);
-                    await using (execution)
+                case RowsOutcome rows:
+                    await using (rows)
                     {
-                        await using var command = execution.Local.CreateCommand();
-                        command.CommandText = plan.FinalSql;
-                        await using var reader = await command.ExecuteReaderAsync(deadline.Token);
-                        await WriteAsync(context, reader, execution, PlanText.Lines(plan), started, deadline.Token);
+                        await WriteAsync(context, rows.Reader, rows.Execution, rows.Plan, started, deadline.Token);
                         return Results.Empty;
                     }
 
-                case Explain explain:
-                    var explained = DistributedPlanner.Plan(explain.Query, await TablesAsync(catalog, tenant, explain.Query, deadline.Token));
-                    if (!explain.Analyze)
+                case TextOutcome text:
+                    return Results.Ok(new
                     {
-                        return Text("QUERY PLAN", PlanText.Lines(explained), started);
-                    }
-
-                    await using (var analyzed = await coordinator.ExecuteAsync(explained, token, deadline.Token))
-                    {
-                        await using var command = analyzed.Local.CreateCommand();
-                        command.CommandText = explained.FinalSql;
-                        await using var reader = await command.ExecuteReaderAsync(deadline.Token);
-                        long produced = 0;
-                        while (await reader.ReadAsync(deadline.Token))
-                        {
-                            produced++;
-                        }
-
-                        var lines = PlanText.Lines(explained, analyzed, produced).Append($"Execution: {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms on {string.Join(", ", analyzed.Nodes)}");
-                        return Text("QUERY PLAN", [.. lines], started);
-                    }
-
-                case CreateTable create:
-                    var created = await catalog.CreateAsync(tenant, TableDefinition.From(create), nodes.Names, deadline.Token);
-                    return created || create.IfNotExists
-                        ? Command(created ? "CREATE TABLE" : "CREATE TABLE (it exists)", started)
-                        : Problem.Of(409, ProblemTypes.Conflict, "Conflict", $"relation \"{create.Name}\" already exists");
-
-                case DropTable drop:
-                    if (!await catalog.DropAsync(tenant, drop.Name, deadline.Token))
-                    {
-                        return drop.IfExists ? Command("DROP TABLE (it did not exist)", started) : NoTable(drop.Name, drop.At);
-                    }
-
-                    await Task.WhenAll(nodes.Names.Select(async node =>
-                    {
-                        try
-                        {
-                            await client.DropAsync(node, drop.Name, token, deadline.Token);
-                        }
-                        catch (NodeDownException)
-                        {
-                            // Its copies of the table's partitions are unreachable through the catalog already; a table made
-                            // again by the same name places new partitions that a node's leftovers would join: nodes drop them on create.
-                        }
-                    }));
-                    return Command("DROP TABLE", started);
-
-                case Insert insert:
-                    var table = (await TablesAsync(catalog, tenant, insert.Table, insert.At, deadline.Token))[insert.Table];
-                    var rows = InsertRows.Of(table, insert);
-                    var batch = context.Request.Headers["Idempotency-Key"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
-                    var outcome = await ingestor.IngestAsync(tenant, table, batch, rows, token, deadline.Token);
-                    return Command($"INSERT 0 {(outcome.Duplicate ? 0 : outcome.Rows)}", started);
+                        columns = new[] { new { name = text.Column, type = "VARCHAR" } },
+                        rows = text.Lines.Select(l => new[] { l }),
+                        stats = new { elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
+                    });
 
                 default:
-                    return Problem.Of(400, ProblemTypes.Validation, "Not supported", "This statement is not supported.");
+                    return Results.Ok(new
+                    {
+                        columns = Array.Empty<object>(),
+                        rows = Array.Empty<object>(),
+                        command = ((CommandOutcome)outcome).Tag,
+                        stats = new { elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
+                    });
             }
         }
         catch (SqlSyntaxException e)
@@ -131,7 +82,7 @@ internal static class QueryEndpoints
         }
         catch (QueryFailedException e)
         {
-            return Problem.Of(e.Status, e.Status == 503 ? ProblemTypes.DependencyUnavailable : ProblemTypes.InvalidQuery, e.Status == 503 ? "Unavailable" : "Query failed", e.Message);
+            return Failed(e);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
@@ -139,6 +90,15 @@ internal static class QueryEndpoints
                 $"The query ran past its budget of {budget.TotalMilliseconds:0} ms; its fragments on the tenant nodes were cancelled.");
         }
     }
+
+    private static string Bearer(HttpContext context) => context.Request.Headers.Authorization.ToString()["Bearer ".Length..];
+
+    private static IResult Failed(QueryFailedException e) => e.Status switch
+    {
+        503 => Problem.Of(503, ProblemTypes.DependencyUnavailable, "Unavailable", e.Message),
+        409 => Problem.Conflict(e.Message),
+        _ => Problem.Of(e.Status, ProblemTypes.InvalidQuery, "Query failed", e.Message),
+    };
 
     private static async Task<IResult> IngestAsync(string table, string? batchId, HttpContext context, MetadataCatalog catalog, Ingestor ingestor)
     {
@@ -175,49 +135,20 @@ internal static class QueryEndpoints
             return Problem.Of(415, ProblemTypes.UnsupportedMediaType, "Unsupported media type", "Rows come as text/csv (with a header row) or application/x-ndjson.");
         }
 
-        var token = context.Request.Headers.Authorization.ToString()["Bearer ".Length..];
         try
         {
-            var outcome = await ingestor.IngestAsync(tenant, info, batchId ?? Guid.NewGuid().ToString("N"), rows, token, context.RequestAborted);
+            var outcome = await ingestor.IngestAsync(tenant, info, batchId ?? Guid.NewGuid().ToString("N"), rows, Bearer(context), context.RequestAborted);
             return Results.Ok(new { table, batchId, rows = outcome.Duplicate ? 0 : outcome.Rows, received = rows.Count, outcome.Partitions, outcome.Duplicate });
         }
         catch (QueryFailedException e)
         {
-            return Problem.Of(e.Status, e.Status == 503 ? ProblemTypes.DependencyUnavailable : ProblemTypes.InvalidQuery, e.Status == 503 ? "Unavailable" : "Ingest failed", e.Message);
+            return Failed(e);
         }
-    }
-
-    private static async Task<IReadOnlyDictionary<string, TableInfo>> TablesAsync(MetadataCatalog catalog, Guid tenant, Select query, CancellationToken cancellationToken)
-    {
-        var refs = DistributedPlanner.TableRefs(query.From).ToList();
-        var tables = await catalog.FindAsync(tenant, [.. refs.Select(r => r.Name).Distinct()], cancellationToken);
-        return refs.FirstOrDefault(r => !tables.ContainsKey(r.Name)) is { } missing
-            ? throw new PlanningException($"relation \"{missing.Name}\" does not exist", missing.At)
-            : tables;
-    }
-
-    private static async Task<IReadOnlyDictionary<string, TableInfo>> TablesAsync(MetadataCatalog catalog, Guid tenant, string name, Position at, CancellationToken cancellationToken)
-    {
-        var tables = await catalog.FindAsync(tenant, [name], cancellationToken);
-        return tables.ContainsKey(name) ? tables : throw new PlanningException($"relation \"{name}\" does not exist", at);
     }
 
     private static IResult Positioned(string message, Position at)
         => Problem.Of(400, ProblemTypes.InvalidQuery, "Invalid query", $"{message} at line {at.Line}, column {at.Column}",
             new Dictionary<string, object?> { ["line"] = at.Line, ["column"] = at.Column });
-
-    private static IResult NoTable(string name, Position at) => Positioned($"relation \"{name}\" does not exist", at);
-
-    private static IResult Command(string tag, long started)
-        => Results.Ok(new { columns = Array.Empty<object>(), rows = Array.Empty<object>(), command = tag, stats = new { elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds } });
-
-    private static IResult Text(string column, IReadOnlyList<string> lines, long started)
-        => Results.Ok(new
-        {
-            columns = new[] { new { name = column, type = "VARCHAR" } },
-            rows = lines.Select(l => new[] { l }),
-            stats = new { elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
-        });
 
     /// <summary>Streams the answer: columns first, rows as the final step yields them (flushed every few thousand), the figures last.</summary>
     private static async Task WriteAsync(HttpContext context, DbDataReader reader, QueryExecution execution, IReadOnlyList<string> plan, long started, CancellationToken cancellationToken)
@@ -230,7 +161,7 @@ internal static class QueryEndpoints
         {
             json.WriteStartObject();
             json.WriteString("name", reader.GetName(i));
-            json.WriteString("type", reader.GetDataTypeName(i));
+            json.WriteString("type", reader.GetDataTypeName(i).ToUpperInvariant());
             json.WriteEndObject();
         }
 

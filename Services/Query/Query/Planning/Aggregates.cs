@@ -136,7 +136,7 @@ public sealed class Aggregates
                     var partial = Column($"__a{index}");
                     return c.Name switch
                     {
-                        "count" => Fn("coalesce", Fn("sum", partial), new Literal(at, 0L)),
+                        "count" => new Cast(at, Fn("coalesce", Fn("sum", partial), new Literal(at, 0L)), SqlType.BigInt), // BIGINT, as PostgreSQL's count
                         "sum" => Fn("sum", partial),
                         "avg" => new Binary(at, "/", new Cast(at, Fn("sum", partial), SqlType.Double),
                             Fn("nullif", Fn("sum", Column($"__a{_partials.FindIndex(p => p.Key == key + "#count")}")), new Literal(at, 0L))),

@@ -1,0 +1,130 @@
+using System.Data.Common;
+using Platform.Query.Catalog;
+using Platform.Query.Execution;
+using Platform.Query.Planning;
+using Platform.Query.Sql;
+
+namespace Platform.Query.Api;
+
+/// <summary>What a statement produced: a command tag, text lines (EXPLAIN), or rows to read (dispose it when read).</summary>
+public abstract record StatementOutcome;
+
+public sealed record CommandOutcome(string Tag) : StatementOutcome;
+
+public sealed record TextOutcome(string Column, IReadOnlyList<string> Lines) : StatementOutcome;
+
+public sealed record RowsOutcome(DbDataReader Reader, QueryExecution Execution, IReadOnlyList<string> Plan, IDisposable Slot, DbCommand Command) : StatementOutcome, IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Reader.DisposeAsync();
+        await Command.DisposeAsync();
+        await Execution.DisposeAsync();
+        Slot.Dispose();
+    }
+}
+
+/// <summary>
+/// Runs one statement of the dialect for a tenant, the same for the HTTP API and the PostgreSQL endpoint. Errors are
+/// exceptions: <see cref="SqlSyntaxException"/> and <see cref="PlanningException"/> (the client's, with a position),
+/// <see cref="QueryFailedException"/> (with a status).
+/// </summary>
+public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordinator, Ingestor ingestor, TenantNodes nodes, NodeClient client, QueryAdmission admission)
+{
+    public async Task<StatementOutcome> RunAsync(string sql, Guid tenant, string token, string? batchId, CancellationToken cancellationToken)
+    {
+        var statement = SqlParser.Parse(sql);
+        IDisposable? slot = await admission.EnterAsync(cancellationToken);
+        try
+        {
+            switch (statement)
+            {
+                case Select select:
+                    var plan = DistributedPlanner.Plan(select, await TablesAsync(tenant, select, cancellationToken));
+                    var execution = await coordinator.ExecuteAsync(plan, token, cancellationToken);
+                    var command = execution.Local.CreateCommand();
+                    command.CommandText = plan.FinalSql;
+                    try
+                    {
+                        var reader = await command.ExecuteReaderAsync(cancellationToken);
+                        var outcome = new RowsOutcome(reader, execution, PlanText.Lines(plan), slot!, command);
+                        slot = null;
+                        return outcome;
+                    }
+                    catch
+                    {
+                        await command.DisposeAsync();
+                        await execution.DisposeAsync();
+                        throw;
+                    }
+
+                case Explain explain:
+                    var explained = DistributedPlanner.Plan(explain.Query, await TablesAsync(tenant, explain.Query, cancellationToken));
+                    return new TextOutcome("QUERY PLAN", explain.Analyze ? await AnalyzeAsync(explained, token, cancellationToken) : PlanText.Lines(explained));
+
+                case CreateTable create:
+                    var created = await catalog.CreateAsync(tenant, TableDefinition.From(create), nodes.Names, cancellationToken);
+                    return created || create.IfNotExists
+                        ? new CommandOutcome("CREATE TABLE")
+                        : throw new QueryFailedException(409, $"relation \"{create.Name}\" already exists");
+
+                case DropTable drop:
+                    if (!await catalog.DropAsync(tenant, drop.Name, cancellationToken))
+                    {
+                        return drop.IfExists ? new CommandOutcome("DROP TABLE") : throw new PlanningException($"relation \"{drop.Name}\" does not exist", drop.At);
+                    }
+
+                    await Task.WhenAll(nodes.Names.Select(async node =>
+                    {
+                        try
+                        {
+                            await client.DropAsync(node, drop.Name, token, cancellationToken);
+                        }
+                        catch (NodeDownException)
+                        {
+                            // The catalog no longer names the table; a node down now keeps its files until the table is dropped again.
+                        }
+                    }));
+                    return new CommandOutcome("DROP TABLE");
+
+                case Insert insert:
+                    var tables = await catalog.FindAsync(tenant, [insert.Table], cancellationToken);
+                    var table = tables.GetValueOrDefault(insert.Table) ?? throw new PlanningException($"relation \"{insert.Table}\" does not exist", insert.At);
+                    var inserted = await ingestor.IngestAsync(tenant, table, batchId ?? Guid.NewGuid().ToString("N"), InsertRows.Of(table, insert), token, cancellationToken);
+                    return new CommandOutcome($"INSERT 0 {(inserted.Duplicate ? 0 : inserted.Rows)}");
+
+                default:
+                    throw new QueryFailedException(400, "This statement is not supported.");
+            }
+        }
+        finally
+        {
+            slot?.Dispose();
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> AnalyzeAsync(DistributedPlan plan, string token, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await using var execution = await coordinator.ExecuteAsync(plan, token, cancellationToken);
+        await using var command = execution.Local.CreateCommand();
+        command.CommandText = plan.FinalSql;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        long rows = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows++;
+        }
+
+        return [.. PlanText.Lines(plan, execution, rows), $"Execution: {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms on {string.Join(", ", execution.Nodes)}"];
+    }
+
+    private async Task<IReadOnlyDictionary<string, TableInfo>> TablesAsync(Guid tenant, Select query, CancellationToken cancellationToken)
+    {
+        var refs = DistributedPlanner.TableRefs(query.From).ToList();
+        var tables = await catalog.FindAsync(tenant, [.. refs.Select(r => r.Name).Distinct()], cancellationToken);
+        return refs.FirstOrDefault(r => !tables.ContainsKey(r.Name)) is { } missing
+            ? throw new PlanningException($"relation \"{missing.Name}\" does not exist", missing.At)
+            : tables;
+    }
+}
