@@ -15,6 +15,7 @@ builder.AddPlatformRedis("cache"); // revoked tokens are refused here as everywh
 builder.Services.AddSingleton<MetadataCatalog>();
 builder.Services.AddSingleton<TenantNodes>();
 builder.Services.AddSingleton<NodeClient>();
+builder.Services.AddSingleton<LocalEngine>();
 builder.Services.AddSingleton<Coordinator>();
 builder.Services.AddSingleton<Ingestor>();
 builder.Services.AddSingleton<QueryAdmission>();

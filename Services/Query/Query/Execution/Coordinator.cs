@@ -12,21 +12,13 @@ namespace Platform.Query.Execution;
 /// sent to their other copies; what comes back lands in the operation node's own in-memory engine, where broadcast
 /// relations are taken from and the final SQL runs.
 /// </summary>
-public sealed class Coordinator(NodeClient client, TenantNodes nodes, IConfiguration configuration)
+public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngine engine)
 {
     public async Task<QueryExecution> ExecuteAsync(DistributedPlan plan, string token, CancellationToken cancellationToken)
     {
-        var local = new DuckDBConnection("DataSource=:memory:");
-        var execution = new QueryExecution(local);
+        var execution = new QueryExecution(await engine.OpenAsync(cancellationToken));
         try
         {
-            await local.OpenAsync(cancellationToken);
-            await using (var settings = local.CreateCommand())
-            {
-                settings.CommandText = $"SET integer_division = true; SET threads = {configuration.GetValue("Query:Threads", 2)}; SET memory_limit = '{configuration.GetValue("Query:MemoryLimit", "1GB")}'";
-                await settings.ExecuteNonQueryAsync(cancellationToken);
-            }
-
             foreach (var gather in plan.Gathers)
             {
                 await GatherAsync(gather, execution, token, cancellationToken);
@@ -152,7 +144,7 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, IConfigura
     private static async Task CreateTableAsync(DuckDBConnection local, string name, IReadOnlyList<ColumnSchema> columns, CancellationToken cancellationToken)
     {
         await using var command = local.CreateCommand();
-        command.CommandText = $"CREATE TABLE {SqlPrinter.Name(name)} ({string.Join(", ", columns.Select(c => $"{SqlPrinter.Name(c.Name)} {c.Type}"))})";
+        command.CommandText = $"CREATE TEMP TABLE {SqlPrinter.Name(name)} ({string.Join(", ", columns.Select(c => $"{SqlPrinter.Name(c.Name)} {c.Type}"))})";
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
