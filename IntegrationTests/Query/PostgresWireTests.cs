@@ -68,20 +68,11 @@ public sealed class PostgresWireTests(QueryFixture query, ITestOutputHelper outp
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            rows.Add(Row(Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue)));
+            rows.Add(SalesData.Row(Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue)));
         }
 
         return (email, table, rows);
     }
-
-    private static string Row(IEnumerable<object?> values) => string.Join("|", values.Select(v => v switch
-    {
-        null or DBNull => "NULL",
-        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTime t => t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        string s => s,
-        _ => double.Parse(Convert.ToString(v, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture).ToString("G6", CultureInfo.InvariantCulture),
-    }));
 
     /// <summary>Npgsql as a BI tool would use it, but without loading types from pg_type (the endpoint has no system catalogs).</summary>
     private NpgsqlDataSource Client(string email, string password = PlatformClient.Password)
@@ -106,7 +97,7 @@ public sealed class PostgresWireTests(QueryFixture query, ITestOutputHelper outp
         var rows = new List<string>();
         while (await reader.ReadAsync(TestContext.Current.CancellationToken))
         {
-            rows.Add(Row(Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue)));
+            rows.Add(SalesData.Row(Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue)));
         }
 
         Assert.Equal(reference, rows);
@@ -148,7 +139,7 @@ public sealed class PostgresWireTests(QueryFixture query, ITestOutputHelper outp
         var (email, table, reference) = await LineitemAsync();
         var (code, stdout, stderr) = await PsqlAsync(email, Q1(table).ReplaceLineEndings(" "));
         Assert.True(code == 0, stderr);
-        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => Row(line.Split('|').Select(v => (object?)(double.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : v)))).ToList();
+        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => SalesData.Row(line.Split('|').Select(v => (object?)(double.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : v)))).ToList();
         Assert.Equal(reference, rows);
 
         var (otherEmail, _, _) = await query.Gateway.SignUpAsync();

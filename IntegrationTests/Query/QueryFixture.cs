@@ -68,8 +68,17 @@ public sealed class QueryFixture : PlatformFixture
     /// <summary>The operation node's last console lines, for a failure message.</summary>
     public async Task<string> RecentErrorsAsync() => string.Join('\n', await App.LastLogLinesAsync("query", 40));
 
-    /// <summary>A client straight at one tenant node.</summary>
-    public HttpClient Node(int node) => new() { BaseAddress = App.GetEndpoint($"nodes-{node}", "http") };
+    /// <summary>A fragment sent straight to one tenant node, skipping the operation node, with the given token.</summary>
+    public async Task<HttpResponseMessage> FragmentAsync(int node, string sql, string token)
+    {
+        using var client = new HttpClient { BaseAddress = App.GetEndpoint($"nodes-{node}", "http") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments")
+        {
+            Content = JsonContent.Create(new { sql, tables = Array.Empty<object>(), inputs = Array.Empty<object>() }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request);
+    }
 }
 
 [CollectionDefinition(Name)]

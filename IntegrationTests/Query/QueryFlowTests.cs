@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Platform.Hosting.Processes;
 using Platform.IntegrationTests.Infrastructure;
@@ -61,10 +60,7 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
         await refused.AssertProblemAsync(401);
         for (var node = 0; node < 3; node++)
         {
-            using var client = query.Node(node);
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments") { Content = JsonContent.Create(new { sql = "SELECT 1", tables = Array.Empty<object>(), inputs = Array.Empty<object>() }) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
-            using var response = await client.SendAsync(request);
+            using var response = await query.FragmentAsync(node, "SELECT 1", user.AccessToken);
             var problem = await response.AssertProblemAsync(401);
             Assert.Contains("revoked", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }

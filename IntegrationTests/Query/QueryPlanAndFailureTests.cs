@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Platform.IntegrationTests.Infrastructure;
@@ -78,15 +77,9 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         // Straight at every node, with a fragment naming the partition tables: the other tenant's database has none of them.
         for (var node = 0; node < 3; node++)
         {
-            using var client = query.Node(node);
             foreach (var partition in new[] { 0, 1, 2 })
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments")
-                {
-                    Content = JsonContent.Create(new { sql = $"SELECT * FROM \"{table}__p{partition}\"", tables = Array.Empty<object>(), inputs = Array.Empty<object>() }),
-                };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", query.OtherTenant.AccessToken);
-                using var response = await client.SendAsync(request);
+                using var response = await query.FragmentAsync(node, $"SELECT * FROM \"{table}__p{partition}\"", query.OtherTenant.AccessToken);
                 Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             }
         }
@@ -103,10 +96,7 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         await viaGateway.AssertProblemAsync(401);
         for (var node = 0; node < 3; node++)
         {
-            using var client = query.Node(node);
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments") { Content = JsonContent.Create(new { sql = "SELECT 1", tables = Array.Empty<object>(), inputs = Array.Empty<object>() }) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", forged);
-            using var response = await client.SendAsync(request);
+            using var response = await query.FragmentAsync(node, "SELECT 1", forged);
             await response.AssertProblemAsync(401);
         }
     }

@@ -56,7 +56,7 @@ public sealed class SalesData : IDisposable
         var rows = new List<string>();
         while (reader.Read())
         {
-            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => Canonical(reader.IsDBNull(i) ? null : reader.GetValue(i)))));
+            rows.Add(Row(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i))));
         }
 
         return rows;
@@ -64,19 +64,22 @@ public sealed class SalesData : IDisposable
 
     /// <summary>The rows of a distributed answer, printed the same way.</summary>
     public static List<string> Rows(JsonElement answer)
-        => [.. answer.GetProperty("rows").EnumerateArray().Select(r => string.Join("|", r.EnumerateArray().Select(v => Canonical(v.ValueKind switch
+        => [.. answer.GetProperty("rows").EnumerateArray().Select(r => Row(r.EnumerateArray().Select(v => v.ValueKind switch
         {
             JsonValueKind.Null => null,
             JsonValueKind.Number => v.GetDecimal(),
             JsonValueKind.True => true,
-            JsonValueKind.False => false,
+            JsonValueKind.False => (object?)false,
             _ => v.GetString(),
-        }))))];
+        })))];
+
+    /// <summary>A row printed for comparison across engines and clients.</summary>
+    public static string Row(IEnumerable<object?> values) => string.Join("|", values.Select(Canonical));
 
     /// <summary>Numbers to 6 significant digits (sums of decimals and averages differ in their last bits between engines), dates as ISO.</summary>
     private static string Canonical(object? value) => value switch
     {
-        null => "NULL",
+        null or DBNull => "NULL",
         double or float or decimal or long or int or System.Numerics.BigInteger => double.Parse(Convert.ToString(value, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture).ToString("G6", CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         DateTime t => t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
