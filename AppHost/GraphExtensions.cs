@@ -54,31 +54,27 @@ internal static class GraphExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddChunkServer(this IDistributedApplicationBuilder builder, string name)
     {
-        var dataDirectory = "/var/lib/platform/chunks"; // in a container: a deployment backs it with a volume (the manifest declares none)
-        if (builder.ExecutionContext.IsRunMode)
-        {
-            dataDirectory = RunDirectory.Of(builder).CreatePrivateFolder(name); // the chunks are users' files
-        }
-
         return builder.AddProject<Projects.ChunkServer>(name)
             .WithHttpEndpoint()
-            .WithEnvironment("ChunkServer__DataDirectory", dataDirectory)
+            .WithEnvironment("ChunkServer__DataDirectory", builder.DataDirectory(name, "/var/lib/platform/chunks")) // users' files
             .WithEnvironment("ChunkServer__QuotaBytes", builder.Configuration.GetValue("Storage:ChunkQuotaBytes", 8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithHttp2HealthCheck("/health");
     }
 
+    /// <summary>
+    /// A resource's own data folder: a private folder of the run locally, a fixed path in a container (a deployment backs it
+    /// with a volume; the manifest declares none).
+    /// </summary>
+    private static string DataDirectory(this IDistributedApplicationBuilder builder, string name, string inContainer)
+        => builder.ExecutionContext.IsRunMode ? RunDirectory.Of(builder).CreatePrivateFolder(name) : inContainer;
+
     /// <summary>A tenant node of the SQL system: each tenant's partitions in an embedded columnar engine on its own disk.</summary>
     public static IResourceBuilder<ProjectResource> AddQueryNode(this IDistributedApplicationBuilder builder, string name)
     {
-        var dataDirectory = "/var/lib/platform/query"; // in a container: a deployment backs it with a volume (the manifest declares none)
-        if (builder.ExecutionContext.IsRunMode)
-        {
-            dataDirectory = RunDirectory.Of(builder).CreatePrivateFolder(name); // tenants' rows
-        }
-
         return builder.AddProject<Projects.QueryNode>(name)
             .WithHttpEndpoint()
-            .WithEnvironment("QueryNode__DataDirectory", dataDirectory)
+            .WithEnvironment("QueryNode__DataDirectory", builder.DataDirectory(name, "/var/lib/platform/query")) // tenants' rows
+            .WithSettings(builder.Configuration, "QueryNode") // --QueryNode:MemoryLimit=, --QueryNode:Threads=
             .WithHttpHealthCheck("/health");
     }
 

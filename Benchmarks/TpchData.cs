@@ -145,7 +145,7 @@ internal sealed class TpchData(double scale)
     }
 
     // Order keys are sparse as TPC-H's (8 of every 32), customers every third skipped as in TPC-H; dates spread over 1992-1998.
-    private static long Key(long order) => ((order - 1) / 8 * 32) + ((order - 1) % 8) + 1;
+    public static long Key(long order) => ((order - 1) / 8 * 32) + ((order - 1) % 8) + 1;
 
     private long CustomerOf(long order)
     {

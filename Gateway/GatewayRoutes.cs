@@ -37,7 +37,8 @@ internal static class GatewayRoutes
     /// Services that may take longer than the route budget by design: a checkout waits up to 8 s for its saga before it
     /// answers 202 (the first one after a boot, with five services still compiling their paths, takes about 4 s here).
     /// A file upload or download is as long as its bytes take; the budget is the time without a byte moving, and storage
-    /// answers a finished upload once both copies of its last chunk are on disk.
+    /// answers a finished upload once both copies of its last chunk are on disk. A SQL query may be given up to 300 s
+    /// (the query service's cap on <c>timeoutMs</c>), answering its own 504 then: the route waits 10 s longer.
     /// </summary>
     private static readonly Dictionary<string, TimeSpan> LongerBudgets = new() { ["orders"] = TimeSpan.FromSeconds(10), ["storage"] = TimeSpan.FromSeconds(30), ["query"] = TimeSpan.FromSeconds(310) };
 

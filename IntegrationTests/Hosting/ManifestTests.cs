@@ -68,6 +68,8 @@ public sealed class ManifestTests(ITestOutputHelper output)
             Assert.All(variables, variable => Assert.True(env.TryGetProperty(variable, out _), $"{service} gets {variable}"));
         }
 
+        Assert.True(resources.GetProperty("query").GetProperty("bindings").TryGetProperty("pg", out var pg), "query binds the PostgreSQL endpoint");
+        Assert.Equal("tcp", pg.GetProperty("scheme").GetString());
         Assert.DoesNotContain(resources.EnumerateObject(), r => r.Value.GetProperty("type").GetString() == "executable.v0");
     }
 }

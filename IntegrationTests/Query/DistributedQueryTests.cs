@@ -71,6 +71,7 @@ public sealed class DistributedQueryTests(QueryFixture query, ITestOutputHelper 
             $"SELECT * FROM {table} WHERE id BETWEEN 100 AND 120 ORDER BY id",
             $"SELECT CASE WHEN amount > 500 THEN 'high' ELSE 'low' END AS band, EXTRACT(YEAR FROM day) AS y, count(*) FROM {table} WHERE note IS NULL GROUP BY 1, 2 ORDER BY 1, 2",
             $"SELECT DISTINCT region FROM {table} ORDER BY region",
+            $"SELECT region, sum(qty / 2) AS halves, min(qty % 7) FROM {table} GROUP BY region ORDER BY region", // PostgreSQL's integer division, on the nodes too
             $"SELECT count(*) FROM {table} WHERE id = -1",
             $"SELECT s.region, t.cnt FROM (SELECT region, count(*) AS cnt FROM {table} GROUP BY region) AS t JOIN (SELECT DISTINCT region FROM {table}) AS s ON s.region = t.region ORDER BY 1",
         ];
@@ -117,6 +118,7 @@ public sealed class DistributedQueryTests(QueryFixture query, ITestOutputHelper 
         Assert.Equal("INSERT 0 2", inserted.GetProperty("command").GetString());
         var after = await query.QueryAsync($"SELECT count(*), sum(CASE WHEN id > 900000 THEN amount END) FROM {table}");
         Assert.Equal(3002, after.GetProperty("rows")[0][0].GetInt64());
+        Assert.Equal(3.50m, after.GetProperty("rows")[0][1].GetDecimal());
     }
 
     [Fact]

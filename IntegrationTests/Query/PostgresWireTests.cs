@@ -18,6 +18,8 @@ namespace Platform.IntegrationTests.Query;
 [Trait("Category", "query")]
 public sealed class PostgresWireTests(QueryFixture query, ITestOutputHelper output)
 {
+    private const int LoginAttemptsBeforeLock = 5; // auth's LoginThrottle.MaxFailures
+
     private static string Q1(string table) => $"""
         SELECT l_returnflag, l_linestatus, sum(l_quantity) AS sum_qty, sum(l_extendedprice) AS sum_base_price,
                sum(l_extendedprice * (1 - l_discount)) AS sum_disc_price, sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) AS sum_charge,
@@ -131,6 +133,27 @@ public sealed class PostgresWireTests(QueryFixture query, ITestOutputHelper outp
 
         await using var count = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection); // the session carries on after an error
         Assert.Equal(20_000L, await count.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Wrong_scram_proofs_count_as_failed_logins_and_lock_the_account_for_the_right_one_too()
+    {
+        var (email, _, _) = await query.Gateway.SignUpAsync();
+        // Npgsql signs in twice when refused (each is a failed login here), so the lock comes within five wrong passwords.
+        var refusals = new List<string>();
+        while (refusals.LastOrDefault() != "28000" && refusals.Count < LoginAttemptsBeforeLock)
+        {
+            await using var wrong = Client(email, $"wrong password {refusals.Count}");
+            refusals.Add((await Assert.ThrowsAsync<PostgresException>(async () => await wrong.OpenConnectionAsync(TestContext.Current.CancellationToken))).SqlState);
+        }
+
+        Assert.Equal("28P01", refusals[0]);
+        Assert.Equal("28000", refusals[^1]);
+
+        await using var right = Client(email);
+        var locked = await Assert.ThrowsAsync<PostgresException>(async () => await right.OpenConnectionAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("28000", locked.SqlState);
+        Assert.Contains("too many failed sign-ins", locked.MessageText, StringComparison.Ordinal);
     }
 
     [Fact]

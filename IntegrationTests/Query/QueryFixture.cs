@@ -71,7 +71,7 @@ public sealed class QueryFixture : PlatformFixture
     /// <summary>A fragment sent straight to one tenant node, skipping the operation node, with the given token.</summary>
     public async Task<HttpResponseMessage> FragmentAsync(int node, string sql, string token)
     {
-        using var client = new HttpClient { BaseAddress = App.GetEndpoint($"nodes-{node}", "http") };
+        using var client = App.CreateHttpClient($"nodes-{node}");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/fragments")
         {
             Content = JsonContent.Create(new { sql, tables = Array.Empty<object>(), inputs = Array.Empty<object>() }),

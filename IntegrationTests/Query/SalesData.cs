@@ -20,6 +20,7 @@ public sealed class SalesData : IDisposable
     {
         Table = table;
         _reference.Open();
+        Execute("SET integer_division = true"); // the dialect's (PostgreSQL's) 7 / 2 = 3
         Execute($"CREATE TABLE \"{table}\" ({Columns})");
         var random = new Random(seed);
         var perBatch = (rows + batches - 1) / batches;
@@ -56,7 +57,7 @@ public sealed class SalesData : IDisposable
         var rows = new List<string>();
         while (reader.Read())
         {
-            rows.Add(Row(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i))));
+            rows.Add(Row(Enumerable.Range(0, reader.FieldCount).Select(reader.GetValue)));
         }
 
         return rows;

@@ -30,6 +30,7 @@ internal static class AuthenticationExtensions
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IHttpClientFactory, IServiceProvider>((options, clients, services) =>
         {
             options.MapInboundClaims = false;
+            options.SaveToken = true; // a service that calls others on the caller's behalf reads it back with GetTokenAsync("access_token")
             options.RequireHttpsMetadata = false;
             options.TokenValidationParameters = new TokenValidationParameters
             {

@@ -64,8 +64,7 @@ internal static class AuthEndpoints
 
         if (await throttle.RetryAfterAsync(request.Email) is { } wait)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problem.Of(429, ProblemTypes.TooManyRequests, "Too many failed logins", "Too many failed logins for this account; try again later.");
+            return TooManyFailures(http, wait);
         }
 
         var account = await accounts.FindByEmailAsync(request.Email, cancellationToken);
@@ -84,16 +83,16 @@ internal static class AuthEndpoints
         return Results.Ok(await tokens.IssueAsync(account, Guid.NewGuid(), cancellationToken));
     }
 
-    private static async Task<IResult> ScramStartAsync(ScramStartRequest request, AccountStore accounts, ScramExchanges exchanges, LoginThrottle throttle, CancellationToken cancellationToken)
+    private static async Task<IResult> ScramStartAsync(ScramStartRequest request, AccountStore accounts, ScramExchanges exchanges, LoginThrottle throttle, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || string.IsNullOrEmpty(request.ClientFirst) || request.ClientFirst.Length > 1000)
         {
             return Problem.Validation(new Dictionary<string, string[]> { ["scram"] = ["An email and the client's first SCRAM message are required."] });
         }
 
-        if (await throttle.RetryAfterAsync(request.Email) is not null)
+        if (await throttle.RetryAfterAsync(request.Email) is { } wait)
         {
-            return Problem.Of(429, ProblemTypes.TooManyRequests, "Too many failed logins", "Too many failed logins for this account; try again later.");
+            return TooManyFailures(http, wait);
         }
 
         var account = await accounts.FindByEmailAsync(request.Email, cancellationToken);
@@ -102,16 +101,27 @@ internal static class AuthEndpoints
             : Problem.Validation(new Dictionary<string, string[]> { ["clientFirst"] = ["Not a SCRAM client-first message without channel binding."] });
     }
 
-    private static async Task<IResult> ScramFinishAsync(ScramFinishRequest request, ScramExchanges exchanges, LoginThrottle throttle, TokenService tokens, CancellationToken cancellationToken)
+    private static async Task<IResult> ScramFinishAsync(ScramFinishRequest request, ScramExchanges exchanges, LoginThrottle throttle, TokenService tokens, HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request.Exchange) || string.IsNullOrEmpty(request.ClientFinal) || request.ClientFinal.Length > 1000)
         {
             return Problem.Validation(new Dictionary<string, string[]> { ["scram"] = ["The exchange and the client's final SCRAM message are required."] });
         }
 
-        if (exchanges.Finish(request.Exchange, request.ClientFinal) is not var (account, serverFinal))
+        var outcome = exchanges.Finish(request.Exchange, request.ClientFinal);
+        if (outcome is not { Account: { } account, ServerFinal: { } serverFinal })
         {
+            if (outcome.Email is { } email)
+            {
+                await throttle.RecordFailureAsync(email); // a wrong SCRAM proof is a wrong password: it counts as the login form's do
+            }
+
             return Problem.Unauthorized("The SCRAM proof does not match (a wrong password, an unknown account, or an account that has not signed in with its password since SQL sign-in arrived).");
+        }
+
+        if (await throttle.RetryAfterAsync(account.Email) is { } wait)
+        {
+            return TooManyFailures(http, wait); // locked out while the exchange was open: a right proof does not lift it
         }
 
         await throttle.ResetAsync(account.Email);
@@ -142,5 +152,11 @@ internal static class AuthEndpoints
         await tokens.RevokeFamilyAsync(family, cancellationToken);
         await revoked.RevokeAsync(user.FindFirstValue(PlatformClaims.TokenId)!, family.ToString(), expires - clock.GetUtcNow());
         return Results.NoContent();
+    }
+
+    private static IResult TooManyFailures(HttpContext http, TimeSpan wait)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem.Of(429, ProblemTypes.TooManyRequests, "Too many failed logins", "Too many failed logins for this account; try again later.");
     }
 }

@@ -16,7 +16,10 @@ internal sealed class ScramExchanges(TimeProvider clock)
     private readonly ConcurrentDictionary<string, Exchange> _open = new();
     private readonly byte[] _decoySecret = RandomNumberGenerator.GetBytes(32);
 
-    private sealed record Exchange(Account? Account, ScramVerifier Verifier, string ClientFirstBare, string ServerFirst, string Nonce, DateTimeOffset Expires);
+    private sealed record Exchange(string Email, Account? Account, ScramVerifier Verifier, string ClientFirstBare, string ServerFirst, string Nonce, DateTimeOffset Expires);
+
+    /// <summary>How an exchange ended: the email it was for (for the failed-login throttle), and the account and server-final message when the proof held.</summary>
+    public sealed record Outcome(string? Email, Account? Account, string? ServerFinal);
 
     /// <summary>The server-first message and the exchange's id, or null when the client's message is not SCRAM's.</summary>
     public (string Id, string ServerFirst)? Start(Account? account, string email, string clientFirst)
@@ -39,29 +42,28 @@ internal sealed class ScramExchanges(TimeProvider clock)
             return null;
         }
 
-        var verifier = account?.ScramVerifier is { } stored
-            ? ScramVerifier.Parse(stored)
-            : ScramVerifier.FromPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)),
-                HMACSHA256.HashData(_decoySecret, Encoding.UTF8.GetBytes(AccountStore.Normalize(email)))[..16]);
+        var verifier = account?.ScramVerifier is { } stored ? ScramVerifier.Parse(stored) : Decoy(email);
         var nonce = clientNonce + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
         var serverFirst = $"r={nonce},s={Convert.ToBase64String(verifier.Salt)},i={verifier.Iterations}";
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        _open[id] = new Exchange(account?.ScramVerifier is null ? null : account, verifier, bare, serverFirst, nonce, clock.GetUtcNow() + Lifetime);
+        _open[id] = new Exchange(email, account?.ScramVerifier is null ? null : account, verifier, bare, serverFirst, nonce, clock.GetUtcNow() + Lifetime);
         return (id, serverFirst);
     }
 
-    /// <summary>The account and the server-final message when the client's proof holds; null otherwise (the exchange ends either way).</summary>
-    public (Account Account, string ServerFinal)? Finish(string id, string clientFinal)
+    /// <summary>Ends the exchange: with the account and the server-final message when the client's proof holds.</summary>
+    public Outcome Finish(string id, string clientFinal)
     {
         if (!_open.TryRemove(id, out var exchange) || exchange.Expires < clock.GetUtcNow())
         {
-            return null;
+            return new Outcome(null, null, null);
         }
+
+        var failed = new Outcome(exchange.Email, null, null);
 
         var proofAt = clientFinal.LastIndexOf(",p=", StringComparison.Ordinal);
         if (proofAt < 0 || Attribute(clientFinal, 'r') != exchange.Nonce)
         {
-            return null;
+            return failed;
         }
 
         var withoutProof = clientFinal[..proofAt];
@@ -72,14 +74,14 @@ internal sealed class ScramExchanges(TimeProvider clock)
         }
         catch (FormatException)
         {
-            return null;
+            return failed;
         }
 
         var authMessage = Encoding.UTF8.GetBytes($"{exchange.ClientFirstBare},{exchange.ServerFirst},{withoutProof}");
         var signature = HMACSHA256.HashData(exchange.Verifier.StoredKey, authMessage);
         if (proof.Length != signature.Length)
         {
-            return null;
+            return failed;
         }
 
         var clientKey = new byte[proof.Length];
@@ -90,10 +92,21 @@ internal sealed class ScramExchanges(TimeProvider clock)
 
         if (exchange.Account is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(clientKey), exchange.Verifier.StoredKey))
         {
-            return null;
+            return failed;
         }
 
-        return (exchange.Account, $"v={Convert.ToBase64String(HMACSHA256.HashData(exchange.Verifier.ServerKey, authMessage))}");
+        return new Outcome(exchange.Email, exchange.Account, $"v={Convert.ToBase64String(HMACSHA256.HashData(exchange.Verifier.ServerKey, authMessage))}");
+    }
+
+    /// <summary>
+    /// A verifier for an email without one: a salt stable per email, keys no proof can match (<see cref="Finish"/>
+    /// refuses an exchange without an account anyway), and no key derivation, so it answers as fast as a real one.
+    /// </summary>
+    private ScramVerifier Decoy(string email)
+    {
+        var seed = Encoding.UTF8.GetBytes(AccountStore.Normalize(email));
+        return new ScramVerifier(HMACSHA256.HashData(_decoySecret, seed)[..16], ScramVerifier.DefaultIterations,
+            HMACSHA256.HashData(_decoySecret, Encoding.UTF8.GetBytes("stored|" + email)), HMACSHA256.HashData(_decoySecret, Encoding.UTF8.GetBytes("server|" + email)));
     }
 
     private static string? Attribute(string message, char name)

@@ -23,6 +23,32 @@ public static class ArrowRows
     public const int BatchRows = 64 * 1024;
 
     /// <summary>
+    /// Runs <paramref name="query"/> on the engine and writes its rows as one Arrow stream, streamed as the engine makes
+    /// them (cancelling interrupts the engine), with the exact column types also when there are no rows. Nothing is written
+    /// before the first batch is complete, as with <see cref="WriteAsync"/>.
+    /// </summary>
+    public static async Task WriteQueryAsync(DuckDBConnection connection, string query, Stream output, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(output);
+        await using var command = connection.CreateCommand();
+        command.CommandText = query;
+        command.UseStreamingMode = true;
+        await using var cancel = ct.Register(command.Cancel);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (reader.HasRows)
+            {
+                await WriteAsync(reader, output, ct);
+                return;
+            }
+        }
+
+        // The engine's reader cannot type an empty result's DECIMAL columns (it reads them off the first chunk); its binder can.
+        await output.WriteAsync(Build(await ResultColumns.DescribeAsync(connection, query, ct), []), ct);
+    }
+
+    /// <summary>
     /// Writes the reader's rows to <paramref name="output"/> as one Arrow stream (the schema even with no rows), typed by
     /// what the reader says of its columns. Nothing is written before the first batch is complete, so a failure in the first
     /// <see cref="BatchRows"/> rows leaves the output untouched. The engine's reader does not tell a DECIMAL's precision
@@ -94,15 +120,6 @@ public static class ArrowRows
         return buffer.ToArray();
     }
 
-    /// <summary>The stream's batches as they arrive; the caller disposes each.</summary>
-    public static async IAsyncEnumerable<RecordBatch> ReadAsync(Stream input, [EnumeratorCancellation] CancellationToken ct)
-    {
-        using var reader = new ArrowStreamReader(input, leaveOpen: true);
-        while (await reader.ReadNextRecordBatchAsync(ct) is { } batch)
-        {
-            yield return batch;
-        }
-    }
 
     /// <summary>The whole stream: its schema (there even when no batch follows) and its batches, which the caller disposes.</summary>
     public static async Task<(Schema Schema, List<RecordBatch> Batches)> ReadAllAsync(Stream input, CancellationToken ct)

@@ -147,6 +147,30 @@ public sealed class ArrowRowsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_engine_error_within_the_first_batch_leaves_the_output_untouched()
+    {
+        await using var output = new MemoryStream();
+
+        // Row 5 of 10 fails as the engine computes it: the first batch never completes, so nothing has been written.
+        await Assert.ThrowsAsync<DuckDBException>(() => ArrowRows.WriteQueryAsync(engine, "SELECT CASE WHEN i = 5 THEN error('row 5') ELSE i END AS v FROM range(10) r(i)", output, ct));
+
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public async Task An_empty_answer_still_carries_its_exact_decimal_type()
+    {
+        await using var output = new MemoryStream();
+
+        await ArrowRows.WriteQueryAsync(engine, "SELECT 1.25::DECIMAL(9,2) AS price WHERE false", output, ct);
+
+        output.Position = 0;
+        var (schema, batches) = await ArrowRows.ReadAllAsync(output, ct);
+        Assert.Equal("DECIMAL(9,2)", ArrowRows.Columns(schema)[0].Type);
+        Assert.Empty(batches);
+    }
+
+    [Fact]
     public async Task Describing_a_result_of_a_type_rows_cannot_carry_names_the_column()
     {
         var failure = await Assert.ThrowsAsync<NotSupportedException>(() => ResultColumns.DescribeAsync(engine, "SELECT 1 AS n, [1, 2] AS list", ct));

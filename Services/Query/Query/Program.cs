@@ -20,7 +20,7 @@ builder.Services.AddSingleton<Coordinator>();
 builder.Services.AddSingleton<Ingestor>();
 builder.Services.AddSingleton<QueryAdmission>();
 builder.Services.AddSingleton<StatementRunner>();
-builder.Services.AddSingleton<ScramRelay>();
+builder.Services.AddHttpClient<ScramRelay>(http => http.BaseAddress = new Uri("http://auth"));
 builder.Services.AddSingleton<PgCancelKeys>();
 builder.Services.AddHostedService<PgWireServer>();
 builder.Services.AddHostedService<NodeHealthProbe>();

@@ -14,24 +14,11 @@ internal static class ArrowAnswer
     public static async Task<IResult> SendAsync(HttpContext context, DuckDBConnection connection, string query, ILogger logger)
     {
         var ct = context.RequestAborted;
-        await using var command = connection.CreateCommand();
-        command.CommandText = query;
-        command.UseStreamingMode = true; // rows leave as the engine makes them, instead of after it has held them all
-        await using var cancel = ct.Register(command.Cancel); // an aborted request stops the engine's work, not only our reading
         try
         {
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                if (reader.HasRows)
-                {
-                    context.Response.ContentType = ArrowRows.MediaType;
-                    await ArrowRows.WriteAsync(reader, context.Response.Body, ct);
-                    return Results.Empty;
-                }
-            }
-
-            // The engine's reader cannot type an empty result's DECIMAL columns (it reads them off the first chunk); its binder can.
-            return Results.Bytes(ArrowRows.Build(await ResultColumns.DescribeAsync(connection, query, ct), []), ArrowRows.MediaType);
+            context.Response.ContentType = ArrowRows.MediaType; // sent with the first bytes; a 400 before them replaces it
+            await ArrowRows.WriteQueryAsync(connection, query, context.Response.Body, ct);
+            return Results.Empty;
         }
         catch (Exception e) when (e is DuckDBException or NotSupportedException or FormatException && !ct.IsCancellationRequested)
         {

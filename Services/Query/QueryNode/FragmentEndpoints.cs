@@ -8,7 +8,8 @@ namespace Platform.QueryNode;
 /// <summary><c>POST /fragments</c>: the operation node's SQL over the caller's tenant's partitions here, answered as Arrow.</summary>
 internal static class FragmentEndpoints
 {
-    public static void MapFragmentEndpoints(this WebApplication app) => app.MapPost("/fragments", RunAsync).RequireAuthorization();
+    public static void MapFragmentEndpoints(this WebApplication app) => app.MapPost("/fragments", RunAsync).RequireAuthorization()
+        .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(Program.MaxBodyBytes));
 
     private static async Task<IResult> RunAsync(FragmentRequest request, HttpContext context, TenantDatabases databases, ILoggerFactory loggers)
     {

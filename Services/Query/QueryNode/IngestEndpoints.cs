@@ -7,7 +7,8 @@ namespace Platform.QueryNode;
 /// <summary><c>POST /ingest</c>: one batch of Arrow rows into one partition of the caller's tenant, once per batch id.</summary>
 internal static class IngestEndpoints
 {
-    public static void MapIngestEndpoints(this WebApplication app) => app.MapPost("/ingest", IngestAsync).RequireAuthorization();
+    public static void MapIngestEndpoints(this WebApplication app) => app.MapPost("/ingest", IngestAsync).RequireAuthorization()
+        .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(Program.MaxBodyBytes));
 
     private static async Task<IResult> IngestAsync(IngestRequest request, HttpContext context, TenantDatabases databases)
     {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
@@ -44,13 +45,21 @@ internal static class QueryEndpoints
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var outcome = await runner.RunAsync(request.Sql, context.User.GetTenantId(), Bearer(context), context.Request.Headers["Idempotency-Key"].FirstOrDefault(), deadline.Token);
+            var outcome = await runner.RunAsync(request.Sql, context.User.GetTenantId(), await BearerAsync(context), context.Request.Headers["Idempotency-Key"].FirstOrDefault(), deadline.Token);
             switch (outcome)
             {
                 case RowsOutcome rows:
                     await using (rows)
                     {
-                        await WriteAsync(context, rows.Reader, rows.Execution, rows.Plan, started, deadline.Token);
+                        try
+                        {
+                            await WriteAsync(context, rows.Reader, rows.Execution, rows.Plan, started, deadline.Token);
+                        }
+                        catch (Exception) when (context.Response.HasStarted)
+                        {
+                            context.Abort(); // rows already went out with a 200: a cut connection, not a complete-looking answer
+                        }
+
                         return Results.Empty;
                     }
 
@@ -91,12 +100,15 @@ internal static class QueryEndpoints
         }
     }
 
-    private static string Bearer(HttpContext context) => context.Request.Headers.Authorization.ToString()["Bearer ".Length..];
+    /// <summary>The caller's own token, which fragments carry to the nodes (saved by the platform's JWT validation).</summary>
+    private static async Task<string> BearerAsync(HttpContext context)
+        => await context.GetTokenAsync("access_token") ?? throw new InvalidOperationException("An authenticated request without its token.");
 
     private static IResult Failed(QueryFailedException e) => e.Status switch
     {
         503 => Problem.Of(503, ProblemTypes.DependencyUnavailable, "Unavailable", e.Message),
         409 => Problem.Conflict(e.Message),
+        401 or 403 => Problem.Of(e.Status, ProblemTypes.ForStatus(e.Status), e.Status == 401 ? "Unauthorized" : "Forbidden", e.Message),
         _ => Problem.Of(e.Status, ProblemTypes.InvalidQuery, "Query failed", e.Message),
     };
 
@@ -135,9 +147,10 @@ internal static class QueryEndpoints
             return Problem.Of(415, ProblemTypes.UnsupportedMediaType, "Unsupported media type", "Rows come as text/csv (with a header row) or application/x-ndjson.");
         }
 
+        batchId ??= Guid.NewGuid().ToString("N"); // answered, so a client that did not name the batch can send it again safely
         try
         {
-            var outcome = await ingestor.IngestAsync(tenant, info, batchId ?? Guid.NewGuid().ToString("N"), rows, Bearer(context), context.RequestAborted);
+            var outcome = await ingestor.IngestAsync(tenant, info, batchId, rows, await BearerAsync(context), context.RequestAborted);
             return Results.Ok(new { table, batchId, rows = outcome.Duplicate ? 0 : outcome.Rows, received = rows.Count, outcome.Partitions, outcome.Duplicate });
         }
         catch (QueryFailedException e)

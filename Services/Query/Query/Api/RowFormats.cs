@@ -79,7 +79,7 @@ public static class RowFormats
 
     private static int Index(TableInfo table, string name)
     {
-        var index = table.Columns.ToList().FindIndex(c => c.Name == name);
+        var index = table.IndexOf(name);
         return index >= 0 ? index : throw new FormatException($"Table \"{table.Name}\" has no column \"{name}\".");
     }
 
@@ -95,11 +95,7 @@ public static class RowFormats
         }
     }
 
-    private static object?[] Checked(TableInfo table, object?[] values, int row)
-    {
-        var key = table.Columns.ToList().FindIndex(c => c.Name == table.PartitionColumn);
-        return values[key] is null
-            ? throw new FormatException($"Row {row}: the partition column \"{table.PartitionColumn}\" may not be NULL.")
-            : values;
-    }
+    private static object?[] Checked(TableInfo table, object?[] values, int row) => values[table.KeyIndex] is null
+        ? throw new FormatException($"Row {row}: the partition column \"{table.PartitionColumn}\" may not be NULL.")
+        : values;
 }

@@ -33,7 +33,25 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
 {
     public async Task<StatementOutcome> RunAsync(string sql, Guid tenant, string token, string? batchId, CancellationToken cancellationToken)
     {
-        var statement = SqlParser.Parse(sql);
+        try
+        {
+            return await RunStatementAsync(SqlParser.Parse(sql), tenant, token, batchId, cancellationToken);
+        }
+        catch (DuckDB.NET.Data.DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new QueryFailedException(400, e.Message); // the operation node's own engine refused the final step (a conversion, a division by zero)
+        }
+    }
+
+    /// <summary>Runs the final SQL in the operation node's engine; DuckDB.NET runs it synchronously, so cancelling interrupts the engine.</summary>
+    private static async Task<System.Data.Common.DbDataReader> ExecuteFinalAsync(System.Data.Common.DbCommand command, CancellationToken cancellationToken)
+    {
+        await using var cancel = cancellationToken.Register(command.Cancel);
+        return await command.ExecuteReaderAsync(cancellationToken);
+    }
+
+    private async Task<StatementOutcome> RunStatementAsync(Statement statement, Guid tenant, string token, string? batchId, CancellationToken cancellationToken)
+    {
         IDisposable? slot = await admission.EnterAsync(cancellationToken);
         try
         {
@@ -46,7 +64,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
                     command.CommandText = plan.FinalSql;
                     try
                     {
-                        var reader = await command.ExecuteReaderAsync(cancellationToken);
+                        var reader = await ExecuteFinalAsync(command, cancellationToken);
                         var outcome = new RowsOutcome(reader, execution, PlanText.Lines(plan), slot!, command);
                         slot = null;
                         return outcome;
@@ -71,7 +89,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
                 case DropTable drop:
                     if (!await catalog.DropAsync(tenant, drop.Name, cancellationToken))
                     {
-                        return drop.IfExists ? new CommandOutcome("DROP TABLE") : throw new PlanningException($"relation \"{drop.Name}\" does not exist", drop.At);
+                        return drop.IfExists ? new CommandOutcome("DROP TABLE") : throw new PlanningException($"relation \"{drop.Name}\" does not exist", drop.At, PlanningException.UndefinedTable);
                     }
 
                     await Task.WhenAll(nodes.Names.Select(async node =>
@@ -88,8 +106,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
                     return new CommandOutcome("DROP TABLE");
 
                 case Insert insert:
-                    var tables = await catalog.FindAsync(tenant, [insert.Table], cancellationToken);
-                    var table = tables.GetValueOrDefault(insert.Table) ?? throw new PlanningException($"relation \"{insert.Table}\" does not exist", insert.At);
+                    var table = await catalog.FindAsync(tenant, insert.Table, cancellationToken) ?? throw new PlanningException($"relation \"{insert.Table}\" does not exist", insert.At, PlanningException.UndefinedTable);
                     var inserted = await ingestor.IngestAsync(tenant, table, batchId ?? Guid.NewGuid().ToString("N"), InsertRows.Of(table, insert), token, cancellationToken);
                     return new CommandOutcome($"INSERT 0 {(inserted.Duplicate ? 0 : inserted.Rows)}");
 
@@ -109,7 +126,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
         await using var execution = await coordinator.ExecuteAsync(plan, token, cancellationToken);
         await using var command = execution.Local.CreateCommand();
         command.CommandText = plan.FinalSql;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await ExecuteFinalAsync(command, cancellationToken);
         long rows = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -124,7 +141,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
         var refs = DistributedPlanner.TableRefs(query.From).ToList();
         var tables = await catalog.FindAsync(tenant, [.. refs.Select(r => r.Name).Distinct()], cancellationToken);
         return refs.FirstOrDefault(r => !tables.ContainsKey(r.Name)) is { } missing
-            ? throw new PlanningException($"relation \"{missing.Name}\" does not exist", missing.At)
+            ? throw new PlanningException($"relation \"{missing.Name}\" does not exist", missing.At, PlanningException.UndefinedTable)
             : tables;
     }
 }

@@ -15,23 +15,23 @@ public static class TableDefinition
     {
         if (create.Name.StartsWith("__", StringComparison.Ordinal) || create.Name.Length > 63)
         {
-            throw new PlanningException($"\"{create.Name}\" is not a table name this system takes (at most 63 characters, not starting with \"__\")", create.At);
+            throw new PlanningException($"\"{create.Name}\" is not a table name this system takes (at most 63 characters, not starting with \"__\")", create.At, PlanningException.Syntax);
         }
 
         if (create.Columns.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw new PlanningException($"column \"{twice.Key}\" specified more than once", create.At);
+            throw new PlanningException($"column \"{twice.Key}\" specified more than once", create.At, PlanningException.Syntax);
         }
 
         var columns = create.Columns.Select(c => new TableColumn(c.Name, c.Type)).ToList();
         var by = create.PartitionBy ?? new Partitioning("HASH", create.Columns[0].Name, null, []);
         var key = columns.FirstOrDefault(c => c.Name == by.Column)
-                  ?? throw new PlanningException($"partition column \"{by.Column}\" is not a column of \"{create.Name}\"", create.At);
+                  ?? throw new PlanningException($"partition column \"{by.Column}\" is not a column of \"{create.Name}\"", create.At, PlanningException.Syntax);
         if (by.Method == "HASH")
         {
             var partitions = by.Partitions ?? TableInfo.DefaultPartitions;
             return partitions is < 1 or > 256
-                ? throw new PlanningException("a table has 1 to 256 hash partitions", create.At)
+                ? throw new PlanningException("a table has 1 to 256 hash partitions", create.At, PlanningException.Syntax)
                 : new TableInfo(create.Name, columns, "HASH", key.Name, partitions, [], []);
         }
 
@@ -39,11 +39,11 @@ public static class TableDefinition
         IComparable? previous = null;
         foreach (var bound in by.Bounds)
         {
-            var value = Values.Coerce(key.Type, bound.Value) ?? throw new PlanningException($"range bound is not a {key.Type}", bound.At);
+            var value = Values.Coerce(key.Type, bound.Value) ?? throw new PlanningException($"range bound is not a {key.Type}", bound.At, PlanningException.Syntax);
             var comparable = Values.Comparable(key.Type, value)!;
             if (previous is not null && Values.Compare(previous, comparable) >= 0)
             {
-                throw new PlanningException("range bounds must increase", bound.At);
+                throw new PlanningException("range bounds must increase", bound.At, PlanningException.Syntax);
             }
 
             previous = comparable;

@@ -87,16 +87,20 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
         return dropped;
     }
 
-    /// <summary>An ingest reached a partition: its fresh statistics, and the copies that missed the batch (not read until they catch up).</summary>
-    public async Task RecordIngestAsync(Guid tenant, string table, int partition, PartitionStats stats, IReadOnlyList<string> missed, CancellationToken cancellationToken)
+    /// <summary>What an ingest left in each partition it reached: fresh statistics, and the copies that missed the batch (not read until they catch up). One transaction for the batch.</summary>
+    public async Task RecordIngestAsync(Guid tenant, string table, IReadOnlyList<(int Partition, PartitionStats Stats, IReadOnlyList<string> Missed)> partitions, CancellationToken cancellationToken)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
-        await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
-            UPDATE query_partitions SET stats = $4::jsonb,
-              stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[]))
-            WHERE table_name = $1 AND partition = $2 AND tenant_id = $3
-            """, table, partition, tenant, Jsonb(stats), missed.ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
+        foreach (var (partition, stats, missed) in partitions)
+        {
+            batch.BatchCommands.Add(PgSql.BatchCommand("""
+                UPDATE query_partitions SET stats = $4::jsonb, stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[]))
+                WHERE table_name = $1 AND partition = $2 AND tenant_id = $3
+                """, table, partition, tenant, Jsonb(stats), missed.ToArray()));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         await scope.Transaction.CommitAsync(cancellationToken);
     }
 

@@ -24,11 +24,11 @@ public static class PartitionFunction
             return (int)(Hash(value) % (ulong)table.Partitions);
         }
 
-        var type = table.Column(table.PartitionColumn)!.Type;
-        var comparable = Values.Comparable(type, value);
-        for (var i = 0; i < table.Bounds.Count; i++)
+        var comparable = Values.Comparable(table.Columns[table.KeyIndex].Type, value);
+        var bounds = table.RangeBounds;
+        for (var i = 0; i < bounds.Count; i++)
         {
-            if (comparable is not null && Values.Statistic(type, table.Bounds[i]) is { } bound && Values.Compare(comparable, bound) < 0)
+            if (comparable is not null && bounds[i] is { } bound && Values.Compare(comparable, bound) < 0)
             {
                 return i;
             }

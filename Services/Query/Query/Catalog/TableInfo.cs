@@ -28,6 +28,29 @@ public sealed record TableInfo(string Name, IReadOnlyList<TableColumn> Columns, 
 
     public TableColumn? Column(string name) => Columns.FirstOrDefault(c => c.Name == name);
 
+    /// <summary>The position of a column in a row of the table; -1 when it has none of that name.</summary>
+    public int IndexOf(string column)
+    {
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            if (Columns[i].Name == column)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private int? _keyIndex;
+    private IComparable?[]? _rangeBounds;
+
+    /// <summary>The position of the partition column in a row (found once per catalog entry: ingest asks for every row).</summary>
+    public int KeyIndex => _keyIndex ??= IndexOf(PartitionColumn);
+
+    /// <summary>A range table's bounds as comparable values of the partition column's type, parsed once per catalog entry.</summary>
+    public IReadOnlyList<IComparable?> RangeBounds => _rangeBounds ??= [.. Bounds.Select(b => Planning.Values.Statistic(Columns[KeyIndex].Type, b))];
+
     public IReadOnlyList<ColumnSchema> Schema => [.. Columns.Select(c => new ColumnSchema(c.Name, c.Type.ToString()))];
 
     public long Rows => PartitionList.Sum(p => p.Rows);

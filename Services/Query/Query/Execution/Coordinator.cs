@@ -54,7 +54,7 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
                 assignment[any] = [];
             }
 
-            var runs = await Task.WhenAll(assignment.Select(async a =>
+            var calls = assignment.Select(async a =>
             {
                 var fragment = new FragmentRequest(gather.Sql,
                     [.. gather.Tables.DistinctBy(t => t.Table.Name).Select(t => new FragmentTable(t.Table.Name, t.Table.Schema, [.. a.Value.Where(t.Partitions.Contains)]))],
@@ -63,43 +63,47 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
                 {
                     var answer = await client.RunFragmentAsync(a.Key, fragment, token, cancellationToken);
                     nodes.Answered(a.Key);
-                    return (Node: a.Key, Partitions: a.Value, Answer: answer, Down: (NodeDownException?)null);
+                    return (Node: a.Key, Partitions: a.Value, Answer: answer, Down: false);
                 }
-                catch (NodeDownException down) when (!cancellationToken.IsCancellationRequested)
+                catch (NodeDownException) when (!cancellationToken.IsCancellationRequested)
                 {
                     nodes.Failed(a.Key);
-                    return (Node: a.Key, Partitions: a.Value, Answer: default((Schema, List<RecordBatch>)), Down: down);
+                    return (Node: a.Key, Partitions: a.Value, Answer: default((Schema Schema, List<RecordBatch> Batches)), Down: true);
                 }
-            }));
-
-            foreach (var run in runs.Where(r => r.Down is null))
+            }).ToList();
+            try
             {
-                var (schema, batches) = run.Answer;
-                try
+                await Task.WhenAll(calls);
+                foreach (var run in calls.Select(c => c.Result).Where(r => !r.Down))
                 {
                     if (!created)
                     {
-                        await CreateTableAsync(execution.Local, gather.Name, ArrowRows.Columns(schema), cancellationToken);
+                        await CreateTableAsync(execution.Local, gather.Name, ArrowRows.Columns(run.Answer.Schema), cancellationToken);
                         created = true;
                     }
 
-                    foreach (var batch in batches)
+                    foreach (var batch in run.Answer.Batches)
                     {
                         ArrowRows.AppendTo(execution.Local, gather.Name, batch);
                     }
 
-                    execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, batches.Sum(b => (long)b.Length)));
+                    execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, run.Answer.Batches.Sum(b => (long)b.Length)));
                     execution.PartitionsScanned += gather.Tables.Sum(t => run.Partitions.Count(t.Partitions.Contains));
                     execution.RowsScanned += gather.Tables.Sum(t => t.Table.PartitionList.Where(p => run.Partitions.Contains(p.Index) && t.Partitions.Contains(p.Index)).Sum(p => p.Rows));
                 }
-                finally
+            }
+            finally
+            {
+                // Every answer that arrived is freed, also when another node refused the fragment or the budget ran out.
+                foreach (var call in calls.Where(c => c.IsCompletedSuccessfully && !c.Result.Down))
                 {
-                    batches.ForEach(b => b.Dispose());
+                    call.Result.Answer.Batches.ForEach(b => b.Dispose());
                 }
             }
 
-            pending = [.. runs.Where(r => r.Down is not null).SelectMany(r => r.Partitions)];
-            excluded.UnionWith(runs.Where(r => r.Down is not null).Select(r => r.Node));
+            var runs = calls.Select(c => c.Result).ToList();
+            pending = [.. runs.Where(r => r.Down).SelectMany(r => r.Partitions)];
+            excluded.UnionWith(runs.Where(r => r.Down).Select(r => r.Node));
             if (pending.Count == 0 && created)
             {
                 return;
@@ -150,11 +154,8 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
 
     private static async Task<string> ArrowOfAsync(DuckDBConnection local, string name, CancellationToken cancellationToken)
     {
-        await using var command = local.CreateCommand();
-        command.CommandText = $"SELECT * FROM {SqlPrinter.Name(name)}";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         using var buffer = new MemoryStream();
-        await ArrowRows.WriteAsync(reader, buffer, cancellationToken);
+        await ArrowRows.WriteQueryAsync(local, $"SELECT * FROM {SqlPrinter.Name(name)}", buffer, cancellationToken);
         return Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }

@@ -16,12 +16,12 @@ public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantN
 {
     public async Task<IngestOutcome> IngestAsync(Guid tenant, TableInfo table, string batchId, IReadOnlyList<object?[]> rows, string token, CancellationToken cancellationToken)
     {
-        var key = table.Columns.ToList().FindIndex(c => c.Name == table.PartitionColumn);
+        var key = table.KeyIndex;
         var shares = rows.GroupBy(r => PartitionFunction.Of(table, r[key])).ToList();
         var outcomes = await Task.WhenAll(shares.Select(async share =>
         {
             var partition = table.PartitionList.First(p => p.Index == share.Key);
-            var request = new IngestRequest(table.Name, share.Key, batchId, table.Schema, Convert.ToBase64String(ArrowRows.Build(table.Schema, [.. share])));
+            var request = NodeClient.Serialize(new IngestRequest(table.Name, share.Key, batchId, table.Schema, Convert.ToBase64String(ArrowRows.Build(table.Schema, [.. share]))));
             var answers = await Task.WhenAll(partition.Nodes.Select(async node =>
             {
                 try
@@ -42,9 +42,10 @@ public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantN
                 throw new QueryFailedException(503, $"No copy of {table.Name} partition {share.Key} could take the batch ({string.Join(", ", partition.Nodes)} unreachable); send the same batch again.");
             }
 
-            await catalog.RecordIngestAsync(tenant, table.Name, share.Key, stored[0].Stats, [.. answers.Where(a => a.Result is null).Select(a => a.Node)], cancellationToken);
-            return (Rows: stored.Max(s => s.Inserted), Duplicate: stored.All(s => s.Duplicate));
+            return (Partition: share.Key, Rows: stored.Max(s => s.Inserted), Duplicate: stored.All(s => s.Duplicate), stored[0].Stats,
+                Missed: (IReadOnlyList<string>)[.. answers.Where(a => a.Result is null).Select(a => a.Node)]);
         }));
+        await catalog.RecordIngestAsync(tenant, table.Name, [.. outcomes.Select(o => (o.Partition, o.Stats, o.Missed))], cancellationToken);
         return new IngestOutcome(outcomes.Sum(o => o.Rows), outcomes.Length, outcomes.Length > 0 && outcomes.All(o => o.Duplicate));
     }
 }

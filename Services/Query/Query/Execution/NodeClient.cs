@@ -26,11 +26,12 @@ public sealed class NodeClient(IHttpClientFactory clients, TenantNodes nodes)
             return await ArrowRows.ReadAllAsync(body, watched);
         }, cancellationToken);
 
-    public Task<IngestResult> IngestAsync(string node, IngestRequest ingest, string token, CancellationToken cancellationToken)
+    /// <summary>Sends an ingest request already serialized (<see cref="Serialize"/>): the same bytes go to both copies of a partition.</summary>
+    public Task<IngestResult> IngestAsync(string node, byte[] ingest, string token, CancellationToken cancellationToken)
         => WatchedAsync(node, async watched =>
         {
             using var request = Request(HttpMethod.Post, node, "/ingest", token);
-            request.Content = JsonContent.Create(ingest);
+            request.Content = new ByteArrayContent(ingest) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
             using var response = await SendAsync(node, request, watched);
             return (await response.Content.ReadFromJsonAsync<IngestResult>(watched))!;
         }, cancellationToken);
@@ -60,6 +61,8 @@ public sealed class NodeClient(IHttpClientFactory clients, TenantNodes nodes)
             throw new NodeDownException(node, e);
         }
     }
+
+    public static byte[] Serialize(IngestRequest ingest) => JsonSerializer.SerializeToUtf8Bytes(ingest, JsonSerializerOptions.Web);
 
     private static HttpRequestMessage Request(HttpMethod method, string node, string path, string token) => new(method, new Uri(TenantNodes.Address(node), path))
     {
@@ -111,7 +114,4 @@ public sealed class NodeClient(IHttpClientFactory clients, TenantNodes nodes)
 }
 
 /// <summary>A tenant node that could not be reached or failed: its work goes to the partitions' other copies.</summary>
-public sealed class NodeDownException(string node, Exception inner) : Exception($"Tenant node {node} failed: {inner.Message}", inner)
-{
-    public string Node { get; } = node;
-}
+public sealed class NodeDownException(string node, Exception inner) : Exception($"Tenant node {node} failed: {inner.Message}", inner);

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Platform.Query.Execution;
 
 /// <summary>
@@ -8,39 +6,30 @@ namespace Platform.Query.Execution;
 /// calls in flight to it (<see cref="Watch"/>), so their work moves to the other copies at once rather than waiting on
 /// a connection that a proxy in front of a dead process holds open.
 /// </summary>
-public sealed class TenantNodes(IConfiguration configuration)
+public sealed class TenantNodes
 {
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _up = new();
+    private readonly CancellationSwitches<string> _up = new();
 
-    public IReadOnlyList<string> Names { get; } = [.. configuration.GetSection("services").GetChildren().Select(s => s.Key)
-        .Where(k => k.StartsWith("nodes-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+    public TenantNodes(IConfiguration configuration)
+    {
+        Names = [.. configuration.GetSection("services").GetChildren().Select(s => s.Key)
+            .Where(k => k.StartsWith("nodes-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        foreach (var node in Names)
+        {
+            _up.Add(node);
+        }
+    }
 
-    public bool IsUp(string node) => !_up.TryGetValue(node, out var up) || !up.IsCancellationRequested;
+    public IReadOnlyList<string> Names { get; }
+
+    public bool IsUp(string node) => !_up.IsTripped(node);
 
     /// <summary>Cancelled when the node goes down.</summary>
-    public CancellationToken Watch(string node) => _up.GetOrAdd(node, _ => new CancellationTokenSource()).Token;
+    public CancellationToken Watch(string node) => _up.Token(node);
 
-    public void Failed(string node)
-    {
-        if (_up.TryGetValue(node, out var up))
-        {
-            up.Cancel();
-        }
-        else
-        {
-            var down = new CancellationTokenSource();
-            down.Cancel();
-            _up.TryAdd(node, down);
-        }
-    }
+    public void Failed(string node) => _up.Trip(node);
 
-    public void Answered(string node)
-    {
-        if (_up.TryGetValue(node, out var up) && up.IsCancellationRequested && _up.TryUpdate(node, new CancellationTokenSource(), up))
-        {
-            up.Dispose();
-        }
-    }
+    public void Answered(string node) => _up.Rearm(node);
 
     public static Uri Address(string node) => new($"http://{node}");
 }

@@ -88,7 +88,7 @@ public sealed class Aggregates
     private static Expr GroupExpression(Select query, Expr group, Scope scope) => group switch
     {
         Literal { Value: long n } when n >= 1 && n <= query.Items.Count => query.Items[(int)n - 1].Expr,
-        Literal { Value: long n } => throw new PlanningException($"GROUP BY position {n} is not in select list", group.At),
+        Literal { Value: long n } => throw new PlanningException($"GROUP BY position {n} is not in select list", group.At, PlanningException.Grouping),
         ColumnRef { Table: null } c when scope.LabelOf(c) is null && query.Items.FirstOrDefault(i => i.Alias == c.Name) is { } item => item.Expr,
         _ => group,
     };
@@ -143,7 +143,7 @@ public sealed class Aggregates
                         _ => Fn(c.Name, partial),
                     };
                 case ColumnRef c:
-                    throw new PlanningException($"column \"{c.Name}\" must appear in the GROUP BY clause or be used in an aggregate function", c.At);
+                    throw new PlanningException($"column \"{c.Name}\" must appear in the GROUP BY clause or be used in an aggregate function", c.At, PlanningException.Grouping);
                 default:
                     return null;
             }

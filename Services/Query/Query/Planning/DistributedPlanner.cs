@@ -55,7 +55,7 @@ public static class DistributedPlanner
         var refs = TableRefs(query.From).ToList();
         if (refs.GroupBy(r => r.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw new PlanningException($"table name \"{twice.Key}\" specified more than once", twice.Last().At);
+            throw new PlanningException($"table name \"{twice.Key}\" specified more than once", twice.Last().At, PlanningException.Syntax);
         }
 
         var scope = new Scope([.. refs.Select(r => (r, tables[r.Name]))]);
@@ -231,7 +231,7 @@ public static class DistributedPlanner
             int index = o.Expr switch
             {
                 Literal { Value: long n } when n >= 1 && n <= visible => (int)n - 1,
-                Literal { Value: long n } => throw new PlanningException($"ORDER BY position {n} is not in select list", o.Expr.At),
+                Literal { Value: long n } => throw new PlanningException($"ORDER BY position {n} is not in select list", o.Expr.At, PlanningException.Syntax),
                 ColumnRef { Table: null } c when names.IndexOf(c.Name) is >= 0 and var i && scope.LabelOf(c) is null => i,
                 _ => items.FindIndex(i => Expressions.Same(i.Expr, o.Expr)),
             };
@@ -239,7 +239,7 @@ public static class DistributedPlanner
             {
                 if (query.Distinct)
                 {
-                    throw new PlanningException("for SELECT DISTINCT, ORDER BY expressions must appear in select list", o.Expr.At);
+                    throw new PlanningException("for SELECT DISTINCT, ORDER BY expressions must appear in select list", o.Expr.At, PlanningException.Syntax);
                 }
 
                 index = items.Count;
@@ -378,7 +378,12 @@ public static class DistributedPlanner
     private static string From(TableScan scan)
         => scan.Label == scan.Table.Name ? SqlPrinter.Name(scan.Table.Name) : $"{SqlPrinter.Name(scan.Table.Name)} AS {SqlPrinter.Name(scan.Label)}";
 
-    private static int NodesOf(IEnumerable<TableScan> scans) => Math.Max(1, Math.Min(3, scans.First().Partitions.Count));
+    /// <summary>How many nodes a step's fragments run on: those holding the copies of the partitions it reads (an estimate: one copy of each is read).</summary>
+    private static int NodesOf(IEnumerable<TableScan> scans)
+    {
+        var scan = scans.First();
+        return Math.Max(1, scan.Table.PartitionList.Where(p => scan.Partitions.Contains(p.Index)).SelectMany(p => p.Nodes).Distinct().Count());
+    }
 
     private static double? LimitOf(Select query) => query.Limit is { } l && Constants.TryFold(l, out var v) && v is long n ? n : null;
 

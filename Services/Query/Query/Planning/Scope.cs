@@ -13,7 +13,7 @@ public sealed class Scope(IReadOnlyList<(TableRef Ref, TableInfo Table)> relatio
     {
         if (column.Table is { } qualifier)
         {
-            return Relations.Any(r => r.Ref.Label == qualifier) ? qualifier : throw new PlanningException($"missing FROM-clause entry for table \"{qualifier}\"", column.At);
+            return Relations.Any(r => r.Ref.Label == qualifier) ? qualifier : throw new PlanningException($"missing FROM-clause entry for table \"{qualifier}\"", column.At, PlanningException.UndefinedTable);
         }
 
         var owners = Relations.Where(r => r.Table.Column(column.Name) is not null).ToList();
@@ -21,13 +21,11 @@ public sealed class Scope(IReadOnlyList<(TableRef Ref, TableInfo Table)> relatio
         {
             0 => null,
             1 => owners[0].Ref.Label,
-            _ => throw new PlanningException($"column reference \"{column.Name}\" is ambiguous", column.At),
+            _ => throw new PlanningException($"column reference \"{column.Name}\" is ambiguous", column.At, PlanningException.AmbiguousColumn),
         };
     }
 
     /// <summary>The labels an expression reads; "?" stands for a column no table of the scope has.</summary>
     public HashSet<string> LabelsOf(Expr e)
         => [.. Expressions.Descendants(e).OfType<ColumnRef>().Select(c => LabelOf(c) ?? "?")];
-
-    public TableInfo TableOf(string label) => Relations.First(r => r.Ref.Label == label).Table;
 }

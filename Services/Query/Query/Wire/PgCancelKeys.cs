@@ -1,50 +1,32 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Platform.Query.Execution;
 
 namespace Platform.Query.Wire;
 
 /// <summary>The key a client sends in a CancelRequest (on a new connection) to cancel its session's running statement.</summary>
 public sealed record PgCancelKey(int Process, int Secret);
 
-/// <summary>Each session's cancel key and the token its running statement watches.</summary>
+/// <summary>
+/// Each session's cancel key and the token its running statement watches. Keys live in the replica that holds the
+/// session: a CancelRequest that DCP's proxy sends to the other replica finds no key and cancels nothing.
+/// </summary>
 public sealed class PgCancelKeys
 {
-    private readonly ConcurrentDictionary<PgCancelKey, CancellationTokenSource> _sessions = new();
+    private readonly CancellationSwitches<PgCancelKey> _sessions = new();
 
-    public (PgCancelKey Key, IDisposable Registration) Register()
+    public PgCancelKey Register()
     {
         var key = new PgCancelKey(RandomNumberGenerator.GetInt32(1, int.MaxValue), RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue));
-        _sessions[key] = new CancellationTokenSource();
-        return (key, new Registration(() =>
-        {
-            if (_sessions.TryRemove(key, out var cancel))
-            {
-                cancel.Dispose();
-            }
-        }));
+        _sessions.Add(key);
+        return key;
     }
 
-    public CancellationToken Token(PgCancelKey key) => _sessions.TryGetValue(key, out var cancel) ? cancel.Token : CancellationToken.None;
+    public void Unregister(PgCancelKey key) => _sessions.Remove(key);
 
-    public void Cancel(PgCancelKey key)
-    {
-        if (_sessions.TryGetValue(key, out var cancel))
-        {
-            cancel.Cancel();
-        }
-    }
+    public CancellationToken Token(PgCancelKey key) => _sessions.Token(key);
+
+    public void Cancel(PgCancelKey key) => _sessions.Trip(key);
 
     /// <summary>After a statement: a cancel that arrived for it does not carry over to the next.</summary>
-    public void Reset(PgCancelKey key)
-    {
-        if (_sessions.TryGetValue(key, out var cancel) && cancel.IsCancellationRequested && _sessions.TryUpdate(key, new CancellationTokenSource(), cancel))
-        {
-            cancel.Dispose();
-        }
-    }
-
-    private sealed class Registration(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
-    }
+    public void Reset(PgCancelKey key) => _sessions.Rearm(key);
 }

@@ -17,6 +17,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
     private const int SslRequest = 80877103;
     private const int CancelRequest = 80877102;
     private const int Protocol3 = 196608;
+    private static readonly TimeSpan SignInTimeout = TimeSpan.FromSeconds(60); // PostgreSQL's authentication_timeout
 
     private readonly Dictionary<string, string> _statements = [];
     private readonly Dictionary<string, Portal> _portals = [];
@@ -34,12 +35,25 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        if (!await StartAsync(stopping))
+        using (var signIn = CancellationTokenSource.CreateLinkedTokenSource(stopping))
         {
-            return;
+            signIn.CancelAfter(SignInTimeout); // a client that never finishes signing in does not hold a session
+            try
+            {
+                if (!await StartAsync(signIn.Token))
+                {
+                    return;
+                }
+            }
+            catch (SqlStateException e)
+            {
+                WriteError(e);
+                await connection.FlushAsync(stopping);
+                return;
+            }
         }
 
-        var (key, cancel) = cancelKeys.Register();
+        var key = cancelKeys.Register();
         try
         {
             connection.Begin('K').Word(key.Process).Word(key.Secret).End();
@@ -74,7 +88,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
                             connection.Begin('1').End();
                             break;
                         case 'B':
-                            Bind(message);
+                            await BindAsync(message);
                             connection.Begin('2').End();
                             break;
                         case 'D':
@@ -91,6 +105,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
                             break;
                         case 'S':
                             failed = false;
+                            await CloseAsync("", null); // the unnamed portal ends with its implicit transaction, as in PostgreSQL
                             await ReadyAsync(stopping);
                             break;
                         case 'H':
@@ -121,7 +136,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
         }
         finally
         {
-            cancel.Dispose();
+            cancelKeys.Unregister(key);
             foreach (var portal in _portals.Values)
             {
                 await DisposeAsync(portal);
@@ -232,7 +247,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
         }
     }
 
-    private void Bind(PgMessage message)
+    private async Task BindAsync(PgMessage message)
     {
         var portal = message.Text();
         var statement = message.Text();
@@ -254,6 +269,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
             throw new SqlStateException("26000", $"prepared statement \"{statement}\" does not exist");
         }
 
+        await CloseAsync(portal, null); // binding a name again replaces its portal, and frees what the old one held
         _portals[portal] = new Portal(sql, formats);
     }
 
@@ -270,7 +286,13 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
             }
 
             connection.Begin('t').HalfWord(0).End();
-            portal = new Portal(sql, []); // the shape of a statement's rows is known only by running it: run, describe, discard
+            if (SqlParser.Parse(sql) is not (Select or Explain))
+            {
+                connection.Begin('n').End(); // a command has no rows to describe, and describing must not run it
+                return;
+            }
+
+            portal = new Portal(sql, []); // the shape of a query's rows is known only by running it: run, describe, discard
             try
             {
                 portal.Outcome = await RunAsync(sql, cancellationToken);
@@ -427,9 +449,7 @@ public sealed class PgSession(PgConnection connection, StatementRunner runner, S
         _ when stopping.IsCancellationRequested => null,
         SqlStateException error => error,
         SqlSyntaxException syntax => new SqlStateException("42601", syntax.Reason, syntax.At),
-        PlanningException planning => new SqlStateException(planning.Message.StartsWith("relation", StringComparison.Ordinal) ? "42P01"
-            : planning.Message.Contains("ambiguous", StringComparison.Ordinal) ? "42702"
-            : planning.Message.Contains("GROUP BY", StringComparison.Ordinal) ? "42803" : "42703", planning.Message, planning.At),
+        PlanningException planning => new SqlStateException(planning.SqlState, planning.Message, planning.At),
         QueryFailedException { Status: 409 } failed => new SqlStateException("42P07", failed.Message),
         QueryFailedException { Status: 503 } failed => new SqlStateException("57P03", failed.Message),
         QueryFailedException failed => new SqlStateException("42000", failed.Message),

@@ -40,7 +40,11 @@ public sealed class PgWireServer(IConfiguration configuration, StatementRunner r
                         }
                         catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
                         {
-                            // the client went away, or the service is stopping
+                            // the client went away, took too long to sign in, or the service is stopping
+                        }
+                        catch (Exception e)
+                        {
+                            logger.LogWarning(e, "A PostgreSQL session ended on an unexpected error."); // a malformed message, most likely
                         }
                     }
                 }, CancellationToken.None));
