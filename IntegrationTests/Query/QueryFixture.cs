@@ -65,6 +65,16 @@ public sealed class QueryFixture : PlatformFixture
         return await Gateway.SendAsync(request);
     }
 
+    /// <summary>The table as the catalog holds it (<c>GET /api/query/tables/{table}</c>): partitions, their copies, the stale ones.</summary>
+    public async Task<JsonElement> DescribeAsync(string table)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/query/tables/{table}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", User.AccessToken);
+        using var response = await Gateway.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} describing {table}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).Clone();
+    }
+
     /// <summary>The operation node's last console lines, for a failure message.</summary>
     public async Task<string> RecentErrorsAsync() => string.Join('\n', await App.LastLogLinesAsync("query", 40));
 

@@ -150,9 +150,10 @@ public static class ArrowRows
 
     /// <summary>
     /// Appends the batch to the engine table named <paramref name="table"/> (as the catalog holds it, unquoted; a temporary
-    /// table is found too), whose columns match the batch's in order. Inside the caller's transaction, if one is open.
+    /// table is found too), whose columns match the batch's in order, and then, when <paramref name="tag"/> is given, one
+    /// BIGINT column that takes it in every row. Inside the caller's transaction, if one is open.
     /// </summary>
-    public static void AppendTo(DuckDBConnection connection, string table, RecordBatch batch)
+    public static void AppendTo(DuckDBConnection connection, string table, RecordBatch batch, long? tag = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(batch);
@@ -164,6 +165,11 @@ public static class ArrowRows
             foreach (var column in columns)
             {
                 cells = Append(cells, column, row);
+            }
+
+            if (tag is { } value)
+            {
+                cells = cells.AppendValue(value);
             }
 
             cells.EndRow();

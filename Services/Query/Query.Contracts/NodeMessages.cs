@@ -31,3 +31,6 @@ public sealed record PartitionStats(long Rows, IReadOnlyList<ColumnStats> Column
 
 /// <summary>A column's statistics in one partition; Min and Max as the engine prints them (numbers, ISO dates), null when every value is null.</summary>
 public sealed record ColumnStats(string Name, string? Min, string? Max, long Distinct, double NullFraction);
+
+/// <summary><c>GET /partitions/{table}/{partition}/batches</c> on a tenant node: the batches the partition has taken there, in the order they came.</summary>
+public sealed record PartitionBatches(IReadOnlyList<string> Batches);

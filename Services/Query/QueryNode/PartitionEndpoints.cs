@@ -1,15 +1,21 @@
 using DuckDB.NET.Data;
+using Platform.Query.Contracts;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Problems;
 
 namespace Platform.QueryNode;
 
-/// <summary>A table's removal from the caller's tenant: every partition of it this node holds, and its ingest ledger.</summary>
+/// <summary>
+/// The upkeep of the caller's tenant's partitions here: a table's removal, and what a copy that missed batches is
+/// brought up to date with (the batches a partition has taken, and one batch's rows as Arrow).
+/// </summary>
 internal static class PartitionEndpoints
 {
     public static void MapPartitionEndpoints(this WebApplication app)
     {
         app.MapDelete("/tables/{table}", DropAsync).RequireAuthorization();
+        app.MapGet("/partitions/{table}/{partition:int}/batches", BatchesAsync).RequireAuthorization();
+        app.MapGet("/partitions/{table}/{partition:int}/batches/{batchId}", BatchRowsAsync).RequireAuthorization();
     }
 
     private static async Task<IResult> DropAsync(string table, HttpContext context, TenantDatabases databases)
@@ -38,5 +44,38 @@ internal static class PartitionEndpoints
             return true;
         }, ct);
         return Results.NoContent();
+    }
+
+    private static async Task<IResult> BatchesAsync(string table, int partition, HttpContext context, TenantDatabases databases)
+    {
+        if (!PartitionTables.IsName(table) || partition < 0)
+        {
+            return Results.Ok(new PartitionBatches([])); // no partition can have such a name
+        }
+
+        await using var connection = databases.For(context.User.GetTenantId()).Connect();
+        return Results.Ok(new PartitionBatches(await PartitionIngest.BatchesAsync(connection, table.ToLowerInvariant(), partition, context.RequestAborted)));
+    }
+
+    private static async Task<IResult> BatchRowsAsync(string table, int partition, string batchId, HttpContext context, TenantDatabases databases, ILoggerFactory loggers)
+    {
+        var ct = context.RequestAborted;
+        var name = table.ToLowerInvariant();
+        if (!PartitionTables.IsName(table) || partition < 0)
+        {
+            return Problem.NotFound($"There is no partition {partition} of '{table}' here.");
+        }
+
+        await using var connection = databases.For(context.User.GetTenantId()).Connect();
+        await using var snapshot = await connection.BeginTransactionAsync(ct); // the ledger and the rows as of one moment
+        var partitionTable = PartitionTables.Name(name, partition);
+        if (await PartitionIngest.SequenceOfAsync(connection, name, partition, batchId, ct) is not { } seq
+            || await PartitionTables.ColumnsAsync(connection, partitionTable, ct) is not { } columns)
+        {
+            return Problem.NotFound($"Partition {partition} of '{name}' has not taken batch '{batchId}' here.");
+        }
+
+        var sql = $"SELECT {string.Join(", ", columns.Select(c => PartitionTables.Quote(c.Name)))} FROM {PartitionTables.Quote(partitionTable)} WHERE {PartitionTables.BatchColumn} = {seq}";
+        return await ArrowAnswer.SendAsync(context, connection, sql, loggers.CreateLogger("Platform.QueryNode.Partitions"));
     }
 }

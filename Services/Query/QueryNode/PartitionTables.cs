@@ -6,14 +6,18 @@ namespace Platform.QueryNode;
 
 /// <summary>
 /// How partitions live in a tenant's database: partition <c>p</c> of table <c>t</c> is the table <c>t__pp</c>, and the
-/// ledger <c>__batches</c> remembers which ingest batches each partition has taken. Table names are lower-cased, as the
-/// engine matches names without regard to case and the ledger must key them the same way.
+/// ledger <c>__batches</c> remembers which ingest batches each partition has taken, numbered in the order they came.
+/// Each row carries its batch's number in a last column, <c>__batch</c> (no fragment reads it: views name their
+/// columns), so a copy that missed batches can be sent exactly those. Table names are lower-cased, as the engine
+/// matches names without regard to case and the ledger must key them the same way.
 /// </summary>
 internal static partial class PartitionTables
 {
     public const string Ledger = "__batches";
 
-    public const string CreateLedger = $"CREATE TABLE IF NOT EXISTS {Ledger}(table_name VARCHAR, partition INTEGER, batch_id VARCHAR, PRIMARY KEY (table_name, partition, batch_id))";
+    public const string BatchColumn = "__batch";
+
+    public const string CreateLedger = $"CREATE TABLE IF NOT EXISTS {Ledger}(table_name VARCHAR, partition INTEGER, batch_id VARCHAR, seq BIGINT NOT NULL, PRIMARY KEY (table_name, partition, batch_id))";
 
     private const string Catalog = "database_name = current_database() AND schema_name = 'main'";
 
@@ -27,11 +31,14 @@ internal static partial class PartitionTables
     public static string CreateSql(string name, IEnumerable<ColumnSchema> columns, bool temporary = false)
         => $"CREATE {(temporary ? "TEMP " : "")}TABLE {Quote(name)} ({string.Join(", ", columns.Select(c => $"{Quote(c.Name)} {EngineTypes.Normalize(c.Type)}"))})";
 
-    /// <summary>The columns of the tenant's table <paramref name="name"/>, by engine type names; null when there is no such table.</summary>
+    /// <summary>A partition's table: the columns, then the batch number of each row.</summary>
+    public static string CreatePartitionSql(string name, IEnumerable<ColumnSchema> columns) => CreateSql(name, [.. columns, new ColumnSchema(BatchColumn, "BIGINT")]);
+
+    /// <summary>The columns of the partition table <paramref name="name"/> (its batch numbers aside), by engine type names; null when there is no such table.</summary>
     public static async Task<IReadOnlyList<ColumnSchema>?> ColumnsAsync(DuckDBConnection connection, string name, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT column_name, data_type FROM duckdb_columns() WHERE {Catalog} AND table_name = $1 ORDER BY column_index";
+        command.CommandText = $"SELECT column_name, data_type FROM duckdb_columns() WHERE {Catalog} AND table_name = $1 AND column_name <> '{BatchColumn}' ORDER BY column_index";
         command.Parameters.Add(new DuckDBParameter(name));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var columns = new List<ColumnSchema>();

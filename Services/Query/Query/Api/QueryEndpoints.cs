@@ -19,7 +19,8 @@ public sealed record QueryRequest(string? Sql, int? TimeoutMs);
 /// <summary>
 /// <c>POST /api/query</c> <c>{sql, timeoutMs?}</c>: any statement of the dialect in the caller's tenant, answered as
 /// <c>{columns, rows, stats}</c> with rows streamed as the final step produces them; and <c>POST
-/// /api/query/tables/{table}/rows</c>, bulk ingest of CSV or NDJSON, idempotent per <c>batchId</c>.
+/// /api/query/tables/{table}/rows</c>, bulk ingest of CSV or NDJSON, idempotent per <c>batchId</c>; <c>GET
+/// /api/query/tables/{table}</c>, the table as the catalog holds it (columns, partitioning, each partition's copies).
 /// </summary>
 internal static class QueryEndpoints
 {
@@ -30,6 +31,25 @@ internal static class QueryEndpoints
     {
         app.MapPost("/api/query", QueryAsync).RequireAuthorization();
         app.MapPost("/api/query/tables/{table}/rows", IngestAsync).RequireAuthorization();
+        app.MapGet("/api/query/tables/{table}", DescribeAsync).RequireAuthorization();
+    }
+
+    /// <summary>Partition discovery: where each partition's copies are, which of them are stale (not read until caught up), the rows it holds.</summary>
+    private static async Task<IResult> DescribeAsync(string table, HttpContext context, MetadataCatalog catalog)
+    {
+        if (await catalog.FindAsync(context.User.GetTenantId(), table, context.RequestAborted) is not { } info)
+        {
+            return Problem.NotFound($"relation \"{table}\" does not exist");
+        }
+
+        return Results.Ok(new
+        {
+            info.Name,
+            Columns = info.Schema,
+            PartitionBy = new { info.Method, Column = info.PartitionColumn, info.Partitions, info.Bounds },
+            info.Rows,
+            Partitions = info.PartitionList.Select(p => new { Partition = p.Index, p.Nodes, p.Stale, p.Rows }),
+        });
     }
 
     private static async Task<IResult> QueryAsync(QueryRequest request, HttpContext context, StatementRunner runner, IConfiguration configuration)

@@ -29,7 +29,7 @@ public sealed record RowsOutcome(DbDataReader Reader, QueryExecution Execution, 
 /// exceptions: <see cref="SqlSyntaxException"/> and <see cref="PlanningException"/> (the client's, with a position),
 /// <see cref="QueryFailedException"/> (with a status).
 /// </summary>
-public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordinator, Ingestor ingestor, TenantNodes nodes, NodeClient client, QueryAdmission admission)
+public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordinator, Ingestor ingestor, TableDdl tables, CatchUp catchUp, QueryAdmission admission)
 {
     public async Task<StatementOutcome> RunAsync(string sql, Guid tenant, string token, string? batchId, CancellationToken cancellationToken)
     {
@@ -58,7 +58,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
             switch (statement)
             {
                 case Select select:
-                    var plan = DistributedPlanner.Plan(select, await TablesAsync(tenant, select, cancellationToken));
+                    var plan = DistributedPlanner.Plan(select, await TablesAsync(tenant, select, token, cancellationToken));
                     var execution = await coordinator.ExecuteAsync(plan, token, cancellationToken);
                     var command = execution.Local.CreateCommand();
                     command.CommandText = plan.FinalSql;
@@ -77,33 +77,18 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
                     }
 
                 case Explain explain:
-                    var explained = DistributedPlanner.Plan(explain.Query, await TablesAsync(tenant, explain.Query, cancellationToken));
+                    var explained = DistributedPlanner.Plan(explain.Query, await TablesAsync(tenant, explain.Query, token, cancellationToken));
                     return new TextOutcome("QUERY PLAN", explain.Analyze ? await AnalyzeAsync(explained, token, cancellationToken) : PlanText.Lines(explained));
 
                 case CreateTable create:
-                    var created = await catalog.CreateAsync(tenant, TableDefinition.From(create), nodes.Names, cancellationToken);
-                    return created || create.IfNotExists
+                    return await tables.CreateAsync(tenant, TableDefinition.From(create), token, cancellationToken) || create.IfNotExists
                         ? new CommandOutcome("CREATE TABLE")
                         : throw new QueryFailedException(409, $"relation \"{create.Name}\" already exists");
 
                 case DropTable drop:
-                    if (!await catalog.DropAsync(tenant, drop.Name, cancellationToken))
-                    {
-                        return drop.IfExists ? new CommandOutcome("DROP TABLE") : throw new PlanningException($"relation \"{drop.Name}\" does not exist", drop.At, PlanningException.UndefinedTable);
-                    }
-
-                    await Task.WhenAll(nodes.Names.Select(async node =>
-                    {
-                        try
-                        {
-                            await client.DropAsync(node, drop.Name, token, cancellationToken);
-                        }
-                        catch (NodeDownException)
-                        {
-                            // The catalog no longer names the table; a node down now keeps its files until the table is dropped again.
-                        }
-                    }));
-                    return new CommandOutcome("DROP TABLE");
+                    return await tables.DropAsync(tenant, drop.Name, token, cancellationToken) || drop.IfExists
+                        ? new CommandOutcome("DROP TABLE")
+                        : throw new PlanningException($"relation \"{drop.Name}\" does not exist", drop.At, PlanningException.UndefinedTable);
 
                 case Insert insert:
                     var table = await catalog.FindAsync(tenant, insert.Table, cancellationToken) ?? throw new PlanningException($"relation \"{insert.Table}\" does not exist", insert.At, PlanningException.UndefinedTable);
@@ -136,10 +121,16 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
         return [.. PlanText.Lines(plan, execution, rows), $"Execution: {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms on {string.Join(", ", execution.Nodes)}"];
     }
 
-    private async Task<IReadOnlyDictionary<string, TableInfo>> TablesAsync(Guid tenant, Select query, CancellationToken cancellationToken)
+    /// <summary>The query's tables from the catalog (stale copies among them are offered for catching up).</summary>
+    private async Task<IReadOnlyDictionary<string, TableInfo>> TablesAsync(Guid tenant, Select query, string token, CancellationToken cancellationToken)
     {
         var refs = DistributedPlanner.TableRefs(query.From).ToList();
         var tables = await catalog.FindAsync(tenant, [.. refs.Select(r => r.Name).Distinct()], cancellationToken);
+        foreach (var table in tables.Values)
+        {
+            catchUp.Offer(tenant, table, token);
+        }
+
         return refs.FirstOrDefault(r => !tables.ContainsKey(r.Name)) is { } missing
             ? throw new PlanningException($"relation \"{missing.Name}\" does not exist", missing.At, PlanningException.UndefinedTable)
             : tables;

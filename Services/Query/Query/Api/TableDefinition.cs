@@ -18,6 +18,11 @@ public static class TableDefinition
             throw new PlanningException($"\"{create.Name}\" is not a table name this system takes (at most 63 characters, not starting with \"__\")", create.At, PlanningException.Syntax);
         }
 
+        if (create.Columns.FirstOrDefault(c => c.Name.StartsWith("__", StringComparison.Ordinal)) is { } reserved)
+        {
+            throw new PlanningException($"\"{reserved.Name}\" is not a column name this system takes (names starting with \"__\" are its own)", create.At, PlanningException.Syntax);
+        }
+
         if (create.Columns.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             throw new PlanningException($"column \"{twice.Key}\" specified more than once", create.At, PlanningException.Syntax);

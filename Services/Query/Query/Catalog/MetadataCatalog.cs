@@ -19,7 +19,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
         await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
-            SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text
+            SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text, p.misses
             FROM query_tables t JOIN query_partitions p ON p.table_name = t.name AND p.tenant_id = t.tenant_id
             WHERE t.name = ANY($1) ORDER BY t.name, p.partition
             """, (object)names.ToArray()); // one parameter, the array (not the params array itself)
@@ -38,7 +38,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
                 }
 
                 var stats = reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<PartitionStats>(reader.GetString(9), Json);
-                entry.Partitions.Add(new PartitionInfo(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8), stats));
+                entry.Partitions.Add(new PartitionInfo(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8), stats, reader.GetInt64(10)));
             }
         }
 
@@ -49,8 +49,11 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     public async Task<TableInfo?> FindAsync(Guid tenant, string name, CancellationToken cancellationToken)
         => (await FindAsync(tenant, [name], cancellationToken)).GetValueOrDefault(name);
 
-    /// <summary>Adds a table and places its partitions; false when the tenant has one of that name.</summary>
-    public async Task<bool> CreateAsync(Guid tenant, TableInfo table, IReadOnlyList<string> nodes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a table and places its partitions; false when the tenant has one of that name. The copies on
+    /// <paramref name="unready"/> nodes (down, with an earlier table of the name perhaps still on them) start stale.
+    /// </summary>
+    public async Task<bool> CreateAsync(Guid tenant, TableInfo table, IReadOnlyList<string> nodes, IReadOnlyCollection<string> unready, CancellationToken cancellationToken)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
         var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
@@ -60,8 +63,9 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
             """, tenant, table.Name, Jsonb(table.Schema), table.Method, table.PartitionColumn, table.Partitions, Jsonb(table.Bounds)));
         for (var partition = 0; partition < table.Partitions; partition++)
         {
-            batch.BatchCommands.Add(PgSql.BatchCommand("INSERT INTO query_partitions (tenant_id, table_name, partition, nodes) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                tenant, table.Name, partition, Placement.NodesFor(partition, nodes).ToArray()));
+            var placed = Placement.NodesFor(partition, nodes).ToArray();
+            batch.BatchCommands.Add(PgSql.BatchCommand("INSERT INTO query_partitions (tenant_id, table_name, partition, nodes, stale) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                tenant, table.Name, partition, placed, placed.Where(unready.Contains).ToArray()));
         }
 
         await using (batch)
@@ -87,6 +91,53 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
         return dropped;
     }
 
+    /// <summary>The nodes that missed a DROP TABLE of <paramref name="name"/> and may still hold its rows.</summary>
+    public async Task<IReadOnlyList<string>> MissedDropsAsync(Guid tenant, string name, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        await using var command = PgSql.Command(scope.Connection, scope.Transaction, "SELECT node FROM query_missed_drops WHERE table_name = $1", name);
+        var nodes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                nodes.Add(reader.GetString(0));
+            }
+        }
+
+        await scope.Transaction.CommitAsync(cancellationToken);
+        return nodes;
+    }
+
+    /// <summary>Records the nodes that missed a DROP TABLE (<paramref name="missed"/>) and forgets those that have now done it (<paramref name="done"/>).</summary>
+    public async Task RecordDropsAsync(Guid tenant, string name, IReadOnlyCollection<string> missed, IReadOnlyCollection<string> done, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
+        batch.BatchCommands.Add(PgSql.BatchCommand("""
+            INSERT INTO query_missed_drops (tenant_id, table_name, node) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING
+            """, tenant, name, missed.ToArray()));
+        batch.BatchCommands.Add(PgSql.BatchCommand("DELETE FROM query_missed_drops WHERE table_name = $1 AND node = ANY($2)", name, done.ToArray()));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await scope.Transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks <paramref name="node"/>'s copy of a partition fresh again, if no ingest has found a copy down since
+    /// <paramref name="misses"/> was read (else it may have missed that batch too, and stays stale); true when marked.
+    /// </summary>
+    public async Task<bool> MarkFreshAsync(Guid tenant, string table, int partition, string node, long misses, CancellationToken cancellationToken)
+    {
+        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
+        await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
+            UPDATE query_partitions SET stale = array_remove(stale, $4)
+            WHERE table_name = $1 AND partition = $2 AND tenant_id = $3 AND misses = $5 AND $4 = ANY(stale)
+            """, table, partition, tenant, node, misses);
+        var marked = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await scope.Transaction.CommitAsync(cancellationToken);
+        return marked;
+    }
+
     /// <summary>What an ingest left in each partition it reached: fresh statistics, and the copies that missed the batch (not read until they catch up). One transaction for the batch.</summary>
     public async Task RecordIngestAsync(Guid tenant, string table, IReadOnlyList<(int Partition, PartitionStats Stats, IReadOnlyList<string> Missed)> partitions, CancellationToken cancellationToken)
     {
@@ -95,7 +146,8 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
         foreach (var (partition, stats, missed) in partitions)
         {
             batch.BatchCommands.Add(PgSql.BatchCommand("""
-                UPDATE query_partitions SET stats = $4::jsonb, stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[]))
+                UPDATE query_partitions SET stats = $4::jsonb, stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[])),
+                  misses = misses + sign(cardinality($5::text[]))
                 WHERE table_name = $1 AND partition = $2 AND tenant_id = $3
                 """, table, partition, tenant, Jsonb(stats), missed.ToArray()));
         }

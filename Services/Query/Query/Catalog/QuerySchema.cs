@@ -33,5 +33,16 @@ internal static class QuerySchema
         {TenantTransaction.IsolateTableSql("query_tables")}
         {TenantTransaction.IsolateTableSql("query_partitions")}
         """,
+        $"""
+        -- How many ingests found a copy of the partition down: a copy brought up to date is marked fresh only if none did meanwhile.
+        ALTER TABLE query_partitions ADD COLUMN misses bigint NOT NULL DEFAULT 0;
+        -- A DROP TABLE a node missed (it was down): replayed there before a table of that name is read from the node again.
+        CREATE TABLE query_missed_drops (
+          tenant_id uuid NOT NULL,
+          table_name text COLLATE "C" NOT NULL,
+          node text NOT NULL,
+          PRIMARY KEY (tenant_id, table_name, node));
+        {TenantTransaction.IsolateTableSql("query_missed_drops")}
+        """,
     ];
 }

@@ -8,9 +8,10 @@ public sealed record TableColumn(string Name, SqlType Type);
 
 /// <summary>
 /// A partition of a table: the nodes holding a copy (the first is preferred), those of them that missed a batch (not
-/// read until they catch up), and its statistics (null before the first ingest: nothing known, nothing pruned).
+/// read until they catch up), its statistics (null before the first ingest: nothing known, nothing pruned), and how many
+/// ingests have found a copy down (a copy caught up is marked fresh only if that count has not moved meanwhile).
 /// </summary>
-public sealed record PartitionInfo(int Index, IReadOnlyList<string> Nodes, IReadOnlyList<string> Stale, PartitionStats? Stats)
+public sealed record PartitionInfo(int Index, IReadOnlyList<string> Nodes, IReadOnlyList<string> Stale, PartitionStats? Stats, long Misses = 0)
 {
     public IEnumerable<string> Readable => Nodes.Except(Stale);
 

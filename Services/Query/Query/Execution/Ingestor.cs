@@ -9,13 +9,14 @@ public sealed record IngestOutcome(long Rows, int Partitions, bool Duplicate);
 /// <summary>
 /// Spreads a batch of rows over a table's partitions by its partition function and writes each partition's share to
 /// both of its copies at once. Nodes keep the batch id with the rows, so the same batch sent again stores nothing
-/// twice. A copy that misses the batch is recorded stale in the catalog and is not read until it catches up; a
-/// partition that no copy took fails the ingest (send the same batch again).
+/// twice. A copy that misses the batch is recorded stale in the catalog and is not read until it catches up
+/// (<see cref="CatchUp"/>); a partition that no copy took fails the ingest (send the same batch again).
 /// </summary>
-public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantNodes nodes)
+public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantNodes nodes, CatchUp catchUp)
 {
     public async Task<IngestOutcome> IngestAsync(Guid tenant, TableInfo table, string batchId, IReadOnlyList<object?[]> rows, string token, CancellationToken cancellationToken)
     {
+        catchUp.Offer(tenant, table, token);
         var key = table.KeyIndex;
         var shares = rows.GroupBy(r => PartitionFunction.Of(table, r[key])).ToList();
         var outcomes = await Task.WhenAll(shares.Select(async share =>
@@ -36,7 +37,8 @@ public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantN
                     return (Node: node, Result: (IngestResult?)null);
                 }
             }));
-            var stored = answers.Where(a => a.Result is not null).Select(a => a.Result!).ToList();
+            // A stale copy takes the batch too, but its statistics are those of a partition with rows missing: a fresh copy's come first.
+            var stored = answers.Where(a => a.Result is not null).OrderBy(a => partition.Stale.Contains(a.Node)).Select(a => a.Result!).ToList();
             if (stored.Count == 0)
             {
                 throw new QueryFailedException(503, $"No copy of {table.Name} partition {share.Key} could take the batch ({string.Join(", ", partition.Nodes)} unreachable); send the same batch again.");

@@ -44,6 +44,24 @@ public sealed class NodeClient(IHttpClientFactory clients, TenantNodes nodes)
             return true;
         }, cancellationToken);
 
+    /// <summary>The batches a partition's copy on <paramref name="node"/> has taken.</summary>
+    public Task<IReadOnlyList<string>> BatchesAsync(string node, string table, int partition, string token, CancellationToken cancellationToken)
+        => WatchedAsync(node, async watched =>
+        {
+            using var request = Request(HttpMethod.Get, node, $"/partitions/{Uri.EscapeDataString(table)}/{partition}/batches", token);
+            using var response = await SendAsync(node, request, watched);
+            return (await response.Content.ReadFromJsonAsync<PartitionBatches>(watched))!.Batches;
+        }, cancellationToken);
+
+    /// <summary>One batch's rows in a partition's copy on <paramref name="node"/>, as the Arrow IPC stream an ingest takes.</summary>
+    public Task<byte[]> BatchRowsAsync(string node, string table, int partition, string batchId, string token, CancellationToken cancellationToken)
+        => WatchedAsync(node, async watched =>
+        {
+            using var request = Request(HttpMethod.Get, node, $"/partitions/{Uri.EscapeDataString(table)}/{partition}/batches/{Uri.EscapeDataString(batchId)}", token);
+            using var response = await SendAsync(node, request, watched);
+            return await response.Content.ReadAsByteArrayAsync(watched);
+        }, cancellationToken);
+
     /// <summary>A call that ends as <see cref="NodeDownException"/> when the node goes down under it or cuts its answer off.</summary>
     private async Task<T> WatchedAsync<T>(string node, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
