@@ -65,6 +65,48 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Revenue_per_customer_is_aggregated_on_the_nodes_before_the_customers_are_joined_once_on_the_operation_node()
+    {
+        var s = Suffix();
+        await query.QueryAsync($"CREATE TABLE orders_{s} (o_orderkey BIGINT, o_custkey BIGINT, o_orderdate DATE) PARTITION BY HASH (o_orderkey) PARTITIONS 6");
+        await query.QueryAsync($"CREATE TABLE lines_{s} (l_orderkey BIGINT, l_qty INTEGER, l_price DECIMAL(12,2)) PARTITION BY HASH (l_orderkey) PARTITIONS 6");
+        await query.QueryAsync($"CREATE TABLE customers_{s} (c_custkey BIGINT, c_name VARCHAR, c_address VARCHAR) PARTITION BY HASH (c_custkey) PARTITIONS 3");
+        static long Customer(int order) => (order * 7 % 3000) + 1;
+        var orders = string.Join('\n', Enumerable.Range(1, 6000).Select(i => $"{i},{Customer(i)},2024-{(i % 12) + 1:00}-15"));
+        var lines = string.Join('\n', Enumerable.Range(1, 6000).SelectMany(i => Enumerable.Range(1, 1 + (i % 3)).Select(k => $"{i},{k},{((i * k) % 89) + 0.25}")));
+        var customers = string.Join('\n', Enumerable.Range(1, 3000).Select(i => $"{i},Customer#{i:0000},Suite {i % 100} Long Street {i}"));
+        foreach (var (table, header, body) in new[] { ($"orders_{s}", "o_orderkey,o_custkey,o_orderdate", orders), ($"lines_{s}", "l_orderkey,l_qty,l_price", lines), ($"customers_{s}", "c_custkey,c_name,c_address", customers) })
+        {
+            using var ingest = await query.IngestAsync(table, $"{header}\n{body}\n", "b1");
+            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+        }
+
+        var sql = $"""
+            SELECT c_custkey, c_name, c_address, count(*) AS line_count, sum(l_price * l_qty) AS revenue, avg(l_qty) AS avg_qty
+            FROM customers_{s} c JOIN orders_{s} o ON c.c_custkey = o.o_custkey JOIN lines_{s} l ON l.l_orderkey = o.o_orderkey
+            WHERE o.o_orderdate >= DATE '2024-04-01' AND c.c_custkey % 2 = 0
+            GROUP BY c_custkey, c_name, c_address ORDER BY revenue DESC, c_custkey LIMIT 15
+            """;
+        var plan = await ExplainAsync(sql);
+        Assert.StartsWith("Distributed plan: aggregate, then join", plan, StringComparison.Ordinal);
+        Assert.Contains($"co-located join: orders_{s} with lines_{s}", plan, StringComparison.Ordinal);
+        Assert.Contains("partial aggregate by \"o\".\"o_custkey\"", plan, StringComparison.Ordinal); // the nodes group by the join key, not by the customers' columns
+        Assert.Contains($"scan customers_{s} (3 columns)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("with broadcast", plan, StringComparison.Ordinal); // the customers go to the operation node once, to no node
+
+        var answer = await query.QueryAsync(sql);
+        var expected = Enumerable.Range(1, 6000).Where(i => (i % 12) + 1 >= 4 && Customer(i) % 2 == 0)
+            .SelectMany(i => Enumerable.Range(1, 1 + (i % 3)).Select(k => (Customer: Customer(i), Qty: k, Price: ((i * k) % 89) + 0.25m)))
+            .GroupBy(x => x.Customer)
+            .Select(g => (Customer: g.Key, Lines: g.Count(), Revenue: g.Sum(x => x.Price * x.Qty), Average: g.Average(x => (double)x.Qty)))
+            .OrderByDescending(g => g.Revenue).ThenBy(g => g.Customer).Take(15)
+            .Select(g => $"{g.Customer}|Customer#{g.Customer:0000}|Suite {g.Customer % 100} Long Street {g.Customer}|{g.Lines}|{g.Revenue:0.00}|{g.Average:0.000}").ToList();
+        Assert.Equal(expected, answer.GetProperty("rows").EnumerateArray()
+            .Select(r => $"{r[0].GetInt64()}|{r[1].GetString()}|{r[2].GetString()}|{r[3].GetInt64()}|{r[4].GetDecimal():0.00}|{r[5].GetDouble():0.000}"));
+        Assert.Equal(["c_custkey", "c_name", "c_address", "line_count", "revenue", "avg_qty"], answer.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public async Task Another_tenant_sees_no_table_through_the_operation_node_nor_on_the_nodes()
     {
         var table = $"secret_{Suffix()}";

@@ -10,7 +10,7 @@ namespace Platform.Query.Execution;
 /// Runs a distributed plan: each gather's fragment goes to the nodes holding its partitions, in parallel, one request
 /// per node (each partition index read on one of its live copies, the load spread); a node that fails has its partitions
 /// sent to their other copies; what comes back lands in the operation node's own in-memory engine, where broadcast
-/// relations are taken from and the final SQL runs.
+/// relations are taken from and the final SQL runs. Gathers run together unless one broadcasts another's rows.
 /// </summary>
 public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngine engine)
 {
@@ -19,9 +19,20 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
         var execution = new QueryExecution(await engine.OpenAsync(cancellationToken));
         try
         {
-            foreach (var gather in plan.Gathers)
+            using var local = new SemaphoreSlim(1, 1); // the engine connection serves one caller at a time
+            var done = new HashSet<string>();
+            var waiting = plan.Gathers.ToList();
+            while (waiting.Count > 0)
             {
-                await GatherAsync(gather, execution, token, cancellationToken);
+                var ready = waiting.Where(g => g.Broadcast.All(done.Contains)).ToList();
+                if (ready.Count == 0)
+                {
+                    throw new InvalidOperationException($"The plan's gathers wait on each other: {string.Join(", ", waiting.Select(g => g.Name))}.");
+                }
+
+                await Task.WhenAll(ready.Select(g => GatherAsync(g, execution, local, token, cancellationToken)));
+                done.UnionWith(ready.Select(g => g.Name));
+                waiting.RemoveAll(ready.Contains);
             }
 
             return execution;
@@ -33,12 +44,20 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
         }
     }
 
-    private async Task GatherAsync(Gather gather, QueryExecution execution, string token, CancellationToken cancellationToken)
+    private async Task GatherAsync(Gather gather, QueryExecution execution, SemaphoreSlim local, string token, CancellationToken cancellationToken)
     {
         var inputs = new List<FragmentInput>();
         foreach (var name in gather.Broadcast)
         {
-            inputs.Add(new FragmentInput(name, await ArrowOfAsync(execution.Local, name, cancellationToken)));
+            await local.WaitAsync(cancellationToken);
+            try
+            {
+                inputs.Add(new FragmentInput(name, await ArrowOfAsync(execution.Local, name, cancellationToken)));
+            }
+            finally
+            {
+                local.Release();
+            }
         }
 
         var pending = gather.Tables.SelectMany(t => t.Partitions).Distinct().Order().ToList();
@@ -74,22 +93,14 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
             try
             {
                 await Task.WhenAll(calls);
-                foreach (var run in calls.Select(c => c.Result).Where(r => !r.Down))
+                await local.WaitAsync(cancellationToken);
+                try
                 {
-                    if (!created)
-                    {
-                        await CreateTableAsync(execution.Local, gather.Name, ArrowRows.Columns(run.Answer.Schema), cancellationToken);
-                        created = true;
-                    }
-
-                    foreach (var batch in run.Answer.Batches)
-                    {
-                        ArrowRows.AppendTo(execution.Local, gather.Name, batch);
-                    }
-
-                    execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, run.Answer.Batches.Sum(b => (long)b.Length)));
-                    execution.PartitionsScanned += gather.Tables.Sum(t => run.Partitions.Count(t.Partitions.Contains));
-                    execution.RowsScanned += gather.Tables.Sum(t => t.Table.PartitionList.Where(p => run.Partitions.Contains(p.Index) && t.Partitions.Contains(p.Index)).Sum(p => p.Rows));
+                    created = await LandAsync(gather, [.. calls.Select(c => c.Result).Where(r => !r.Down).Select(r => (r.Node, r.Partitions, r.Answer))], execution, created, cancellationToken);
+                }
+                finally
+                {
+                    local.Release();
                 }
             }
             finally
@@ -143,6 +154,31 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
         }
 
         return assignment;
+    }
+
+    /// <summary>Appends the nodes' answers to the gather's table in the local engine (made with the first answer); true once it is made.</summary>
+    private static async Task<bool> LandAsync(Gather gather, IReadOnlyList<(string Node, List<int> Partitions, (Schema Schema, List<RecordBatch> Batches) Answer)> runs,
+        QueryExecution execution, bool created, CancellationToken cancellationToken)
+    {
+        foreach (var run in runs)
+        {
+            if (!created)
+            {
+                await CreateTableAsync(execution.Local, gather.Name, ArrowRows.Columns(run.Answer.Schema), cancellationToken);
+                created = true;
+            }
+
+            foreach (var batch in run.Answer.Batches)
+            {
+                ArrowRows.AppendTo(execution.Local, gather.Name, batch);
+            }
+
+            execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, run.Answer.Batches.Sum(b => (long)b.Length)));
+            execution.PartitionsScanned += gather.Tables.Sum(t => run.Partitions.Count(t.Partitions.Contains));
+            execution.RowsScanned += gather.Tables.Sum(t => t.Table.PartitionList.Where(p => run.Partitions.Contains(p.Index) && t.Partitions.Contains(p.Index)).Sum(p => p.Rows));
+        }
+
+        return created;
     }
 
     private static async Task CreateTableAsync(DuckDBConnection local, string name, IReadOnlyList<ColumnSchema> columns, CancellationToken cancellationToken)

@@ -28,6 +28,9 @@ public sealed class Aggregates
 
     public static bool IsAggregate(Call call) => Combinable.Contains(call.Name) || Other.Contains(call.Name);
 
+    /// <summary>An aggregate the operation node can combine from the nodes' partial results.</summary>
+    public static bool Combines(Call call) => Combinable.Contains(call.Name);
+
     public static bool HasAggregates(Select query)
         => query.GroupBy.Count > 0 || Mentions(query).Any(e => Expressions.Descendants(e).OfType<Call>().Any(IsAggregate));
 
@@ -56,7 +59,7 @@ public sealed class Aggregates
 
         foreach (var call in calls.Where(c => !c.Distinct))
         {
-            split.AddPartials(call);
+            AddPartials(split._partials, call);
         }
 
         var at = query.At;
@@ -81,7 +84,7 @@ public sealed class Aggregates
     }
 
     /// <summary>Every expression of a query that is evaluated after grouping.</summary>
-    private static IEnumerable<Expr> Mentions(Select query)
+    public static IEnumerable<Expr> Mentions(Select query)
         => [.. query.Items.Select(i => i.Expr), .. query.Having is null ? [] : new[] { query.Having }, .. query.OrderBy.Select(o => o.Expr)];
 
     /// <summary>GROUP BY 1 and GROUP BY alias mean a select item (PostgreSQL's rule: a column of the tables wins over an alias).</summary>
@@ -93,30 +96,50 @@ public sealed class Aggregates
         _ => group,
     };
 
-    private void AddPartials(Call call)
+    /// <summary>Adds what the nodes compute for <paramref name="call"/> (AVG as SUM and COUNT), keyed by the call as printed, unless it is there.</summary>
+    public static void AddPartials(List<(string Key, Expr Partial)> partials, Call call)
     {
         var key = SqlPrinter.Print(call);
-        if (_partials.Any(p => p.Key == key) || _partials.Any(p => p.Key == key + "#count"))
+        if (partials.Any(p => p.Key == key) || partials.Any(p => p.Key == key + "#count"))
         {
             return;
         }
 
         if (call.Name == "avg")
         {
-            _partials.Add((key, call with { Name = "sum" }));
-            _partials.Add((key + "#count", call with { Name = "count" }));
+            partials.Add((key, call with { Name = "sum" }));
+            partials.Add((key + "#count", call with { Name = "count" }));
         }
         else
         {
-            _partials.Add((key, call));
+            partials.Add((key, call));
         }
+    }
+
+    /// <summary>
+    /// The operation node's combination of the partial results of <paramref name="call"/>, each partial read through
+    /// <paramref name="column"/> (its index in <paramref name="partials"/>): COUNT as a BIGINT sum, AVG as sum over count.
+    /// </summary>
+    public static Expr Combine(Call call, List<(string Key, Expr Partial)> partials, Func<int, Expr> column)
+    {
+        var at = call.At;
+        Expr Fn(string name, params Expr[] args) => new Call(at, name, args);
+        var key = SqlPrinter.Print(call);
+        var partial = column(partials.FindIndex(p => p.Key == key));
+        return call.Name switch
+        {
+            "count" => new Cast(at, Fn("coalesce", Fn("sum", partial), new Literal(at, 0L)), SqlType.BigInt), // BIGINT, as PostgreSQL's count
+            "sum" => Fn("sum", partial),
+            "avg" => new Binary(at, "/", new Cast(at, Fn("sum", partial), SqlType.Double),
+                Fn("nullif", Fn("sum", column(partials.FindIndex(p => p.Key == key + "#count"))), new Literal(at, 0L))),
+            _ => Fn(call.Name, partial),
+        };
     }
 
     private Select Final(Select query, string gathered)
     {
         var at = query.At;
         Expr Column(string name) => new ColumnRef(at, null, name);
-        Expr Fn(string name, params Expr[] args) => new Call(at, name, args);
 
         Expr Rewrite(Expr e) => Expressions.Rewrite(e, x =>
         {
@@ -131,17 +154,7 @@ public sealed class Aggregates
                 case Call { Distinct: true } c when IsAggregate(c):
                     return c with { Args = [Column($"__d{_distinctArgs.FindIndex(d => Expressions.Same(d, c.Args[0]))}")] };
                 case Call c when IsAggregate(c):
-                    var key = SqlPrinter.Print(c);
-                    var index = _partials.FindIndex(p => p.Key == key);
-                    var partial = Column($"__a{index}");
-                    return c.Name switch
-                    {
-                        "count" => new Cast(at, Fn("coalesce", Fn("sum", partial), new Literal(at, 0L)), SqlType.BigInt), // BIGINT, as PostgreSQL's count
-                        "sum" => Fn("sum", partial),
-                        "avg" => new Binary(at, "/", new Cast(at, Fn("sum", partial), SqlType.Double),
-                            Fn("nullif", Fn("sum", Column($"__a{_partials.FindIndex(p => p.Key == key + "#count")}")), new Literal(at, 0L))),
-                        _ => Fn(c.Name, partial),
-                    };
+                    return Combine(c, _partials, i => Column($"__a{i}"));
                 case ColumnRef c:
                     throw new PlanningException($"column \"{c.Name}\" must appear in the GROUP BY clause or be used in an aggregate function", c.At, PlanningException.Grouping);
                 default:

@@ -8,11 +8,13 @@ namespace Platform.Query.Planning;
 /// The cost-based optimizer. For a FROM of tables joined by INNER (or CROSS) joins it picks the table estimated to
 /// pass the most rows as the driver, joins on the nodes every table co-located with it (hashed on the join key into as
 /// many partitions), broadcasts the others when they are small, pushes every predicate and the projection into the
-/// fragments, prunes partitions, and pushes partial aggregation (or a top-N) to the nodes. Anything else (LEFT joins,
+/// fragments, prunes partitions, and pushes partial aggregation (or a top-N) to the nodes; for an aggregate it also
+/// costs aggregating the co-located tables before joining the small ones on the operation node, and takes the cheaper
+/// (<see cref="AggregateFirst"/>). Anything else (LEFT joins,
 /// subqueries in FROM, a big table that is neither) gathers each table's pruned, filtered, projected rows and runs the
 /// query on the operation node. Each plan is costed against the naive one (every row of every table gathered).
 /// </summary>
-public static class DistributedPlanner
+public static partial class DistributedPlanner
 {
     /// <summary>The most rows a relation may be estimated at to be broadcast to every node.</summary>
     public const double BroadcastLimit = 2_000_000;
@@ -108,11 +110,14 @@ public static class DistributedPlanner
             var columns = ReadColumns(query, small.Table, small.Label, scope);
             var filter = Expressions.And(labelled.Where(c => c.Labels.Count == 1 && c.Labels.Contains(small.Label)).Select(c => c.Conjunct));
             var sql = $"SELECT {string.Join(", ", columns.Select(SqlPrinter.Name))} FROM {From(small)}{(filter is null ? "" : $" WHERE {SqlPrinter.Print(filter)}")}";
-            gathers.Add(new Gather(name, sql, [small], [], small.EstimatedRows, $"scan {small.Table.Name} for broadcast ({columns.Count} columns)"));
+            gathers.Add(new Gather(name, sql, [small], [], small.EstimatedRows, $"scan {small.Table.Name} ({columns.Count} columns)"));
             notes.Add($"broadcast join: {small.Table.Name} (estimated {Rows(small.EstimatedRows)} rows) sent to every node");
             cost += small.ScannedRows + (small.EstimatedRows * RowSent * (1 + NodesOf(colocated)));
         }
 
+        var aggregateFirst = broadcast.Count > 0 && Aggregates.HasAggregates(query)
+            ? AggregateFirst(query, scope, refs, labelled, colocated, broadcast, [.. gathers], names, [.. notes.Where(n => !n.StartsWith("broadcast join", StringComparison.Ordinal))], naive)
+            : null;
         var joined = JoinEstimate(driver, colocated.Concat(broadcast).Where(s => s != driver), labelled, scope);
         Func<TableRef, string> from = r => names.TryGetValue(r.Label, out var gathered) ? $"{SqlPrinter.Name(gathered)} AS {SqlPrinter.Name(r.Label)}" : From(scans[r.Label]);
         var fragmentName = $"__g{gathers.Count}";
@@ -152,7 +157,8 @@ public static class DistributedPlanner
         gathers.Add(new Gather(fragmentName, sqlOnNodes, colocated, [.. broadcast.Select(b => names[b.Label])], sent, operation));
         cost += (sent * RowSent) + sent;
         var strategy = broadcast.Count > 0 ? "broadcast join" : colocated.Count > 1 ? "co-located join" : "single table";
-        return new DistributedPlan(strategy, gathers, finalSql, answer, cost, naive, notes);
+        var chosen = new DistributedPlan(strategy, gathers, finalSql, answer, cost, naive, notes);
+        return aggregateFirst is not null && aggregateFirst.Cost < chosen.Cost ? aggregateFirst : chosen;
     }
 
     /// <summary>Two scans join where they lie: both hashed into as many partitions, with their partition columns equated.</summary>
