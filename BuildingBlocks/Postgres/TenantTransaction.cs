@@ -53,12 +53,18 @@ public sealed class TenantTransaction : IAsyncDisposable
     /// <summary>Puts an open transaction under <paramref name="tenantId"/>'s isolation (the tenant role and its setting) until it ends.</summary>
     public static async Task EnterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken = default)
     {
-        await using var scope = new NpgsqlCommand($"SELECT set_config('role', '{Role}', true), set_config('app.tenant_id', $1, true)", connection, transaction)
-        {
-            Parameters = { new() { Value = tenantId.ToString() } },
-        };
+        await using var scope = new NpgsqlBatch(connection, transaction) { BatchCommands = { EnterCommand(tenantId) } };
         await scope.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The statement that puts the transaction it runs in under <paramref name="tenantId"/>'s isolation: an explicit one,
+    /// or the implicit one of an <see cref="NpgsqlBatch"/>, so a read can be the batch [this, the query] in one round trip.
+    /// </summary>
+    public static NpgsqlBatchCommand EnterCommand(Guid tenantId) => new($"SELECT set_config('role', '{Role}', true), set_config('app.tenant_id', $1, true)")
+    {
+        Parameters = { new() { Value = tenantId.ToString() } },
+    };
 
     public NpgsqlCommand Command(string sql, params object[] parameters) => Sql.Command(Connection, Transaction, sql, parameters);
 

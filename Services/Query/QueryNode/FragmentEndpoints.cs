@@ -53,17 +53,12 @@ internal static class FragmentEndpoints
             return Problem.Validation(errors);
         }
 
-        await using var connection = databases.For(context.User.GetTenantId()).Connect();
+        var database = databases.For(context.User.GetTenantId());
+        await using var connection = database.Connect();
         // One snapshot across every partition the fragment reads; rolled back at the end, so a fragment changes nothing.
         await using var snapshot = await connection.BeginTransactionAsync(ct);
         try
         {
-            var existing = await PartitionTables.ExistingAsync(connection, ct);
-            foreach (var (table, columns) in views)
-            {
-                await FragmentRelations.CreateViewAsync(connection, table, columns, existing, ct);
-            }
-
             foreach (var input in inputs)
             {
                 using var rows = await ArrowPayload.DecodeAsync(input.Arrow, $"Input '{input.Name}'", ct);
@@ -75,6 +70,6 @@ internal static class FragmentEndpoints
             return Problem.Of(400, e is InvalidDataException ? ProblemTypes.Validation : ProblemTypes.InvalidQuery, "The fragment's relations could not be made", e.Message);
         }
 
-        return await ArrowAnswer.SendAsync(context, connection, request.Sql, loggers.CreateLogger("Platform.QueryNode.Fragments"));
+        return await ArrowAnswer.SendAsync(context, connection, FragmentRelations.WithTables(request.Sql, views, database.Tables), loggers.CreateLogger("Platform.QueryNode.Fragments"));
     }
 }

@@ -4,20 +4,33 @@ using Platform.Query.Contracts;
 namespace Platform.QueryNode;
 
 /// <summary>
-/// The names a fragment's SQL reads, made on its own connection (temporary objects are per connection, so concurrent
-/// fragments never see each other's): a view per table over the partitions held here, a table per input sent along.
+/// The names a fragment's SQL reads: each table as a common table expression over the partitions held here, and each
+/// input sent along as a table on the fragment's own connection (temporary, so concurrent fragments never see each other's).
 /// </summary>
 internal static class FragmentRelations
 {
-    /// <summary>A view of the listed partitions this node holds, typed as listed; an empty relation of those columns when it holds none.</summary>
-    public static async Task CreateViewAsync(DuckDBConnection connection, FragmentTable table, IReadOnlyList<ColumnSchema> columns, ISet<string> existing, CancellationToken ct)
+    /// <summary>
+    /// The fragment's SQL with each table it reads defined in front of it (a common table expression, inlined where it
+    /// is read): the union of the listed partitions this node holds, typed as listed, or an empty relation of those
+    /// columns when it holds none. One statement, no objects made in the engine's catalog.
+    /// </summary>
+    public static string WithTables(string sql, IReadOnlyList<(FragmentTable Table, IReadOnlyList<ColumnSchema> Columns)> tables, IReadOnlySet<string> existing)
     {
-        var held = table.Partitions.Distinct().Select(p => PartitionTables.Name(table.Name, p)).Where(existing.Contains).ToList();
-        var select = string.Join(", ", columns.Select(c => $"CAST({PartitionTables.Quote(c.Name)} AS {c.Type}) AS {PartitionTables.Quote(c.Name)}"));
-        var body = held.Count == 0
-            ? $"SELECT {string.Join(", ", columns.Select(c => $"CAST(NULL AS {c.Type}) AS {PartitionTables.Quote(c.Name)}"))} WHERE false"
-            : string.Join(" UNION ALL ", held.Select(name => $"SELECT {select} FROM {PartitionTables.Quote(name)}"));
-        await ExecuteAsync(connection, $"CREATE TEMP VIEW {PartitionTables.Quote(table.Name)} AS {body}", ct);
+        if (tables.Count == 0)
+        {
+            return sql;
+        }
+
+        var definitions = tables.Select(t =>
+        {
+            var held = t.Table.Partitions.Distinct().Select(p => PartitionTables.Name(t.Table.Name, p)).Where(existing.Contains).ToList();
+            var select = string.Join(", ", t.Columns.Select(c => $"CAST({PartitionTables.Quote(c.Name)} AS {c.Type}) AS {PartitionTables.Quote(c.Name)}"));
+            var body = held.Count == 0
+                ? $"SELECT {string.Join(", ", t.Columns.Select(c => $"CAST(NULL AS {c.Type}) AS {PartitionTables.Quote(c.Name)}"))} WHERE false"
+                : string.Join(" UNION ALL ", held.Select(name => $"SELECT {select} FROM {PartitionTables.Quote(name)}"));
+            return $"{PartitionTables.Quote(t.Table.Name)} AS NOT MATERIALIZED ({body})";
+        });
+        return $"WITH {string.Join(", ", definitions)} {sql}";
     }
 
     public static async Task CreateInputAsync(DuckDBConnection connection, string name, ArrowPayload rows, CancellationToken ct)

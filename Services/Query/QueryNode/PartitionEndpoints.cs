@@ -31,7 +31,7 @@ internal static class PartitionEndpoints
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using var command = connection.CreateCommand();
-            foreach (var partition in await PartitionTables.OfTableAsync(connection, name, ct))
+            foreach (var partition in PartitionTables.OfTable(connection, name))
             {
                 command.CommandText = $"DROP TABLE {PartitionTables.Quote(partition)}";
                 await command.ExecuteNonQueryAsync(ct);

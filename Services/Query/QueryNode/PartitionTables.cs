@@ -51,13 +51,13 @@ internal static partial class PartitionTables
     }
 
     /// <summary>Every table of the tenant's database (partitions and the ledger), by name.</summary>
-    public static async Task<HashSet<string>> ExistingAsync(DuckDBConnection connection, CancellationToken ct)
+    public static HashSet<string> Existing(DuckDBConnection connection)
     {
-        await using var command = connection.CreateCommand();
+        using var command = connection.CreateCommand();
         command.CommandText = $"SELECT table_name FROM duckdb_tables() WHERE {Catalog}";
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        using var reader = command.ExecuteReader();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        while (await reader.ReadAsync(ct))
+        while (reader.Read())
         {
             names.Add(reader.GetString(0));
         }
@@ -66,10 +66,10 @@ internal static partial class PartitionTables
     }
 
     /// <summary>The names of the partitions of <paramref name="table"/> the database holds.</summary>
-    public static async Task<IReadOnlyList<string>> OfTableAsync(DuckDBConnection connection, string table, CancellationToken ct)
+    public static IReadOnlyList<string> OfTable(DuckDBConnection connection, string table)
     {
         var prefix = table.ToLowerInvariant() + "__p";
-        return [.. (await ExistingAsync(connection, ct)).Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && n.Length > prefix.Length && n[prefix.Length..].All(char.IsAsciiDigit))];
+        return [.. Existing(connection).Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && n.Length > prefix.Length && n[prefix.Length..].All(char.IsAsciiDigit))];
     }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

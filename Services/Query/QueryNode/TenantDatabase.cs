@@ -5,19 +5,25 @@ namespace Platform.QueryNode;
 /// <summary>
 /// One tenant's database file, open for the node's lifetime. Connections to the same file share one engine instance in
 /// the process; a request takes a connection of its own (temporary views and tables are per connection), and writes take
-/// turns, since two transactions creating the same partition would conflict.
+/// turns, since two transactions creating the same partition would conflict. It knows its tables as of the last write,
+/// so a fragment needs no look into the engine's catalog to find the partitions it reads.
 /// </summary>
 internal sealed class TenantDatabase : IDisposable
 {
     private readonly string connectionString;
     private readonly DuckDBConnection keeper; // the engine closes a file, and forgets its settings, when its last connection closes
     private readonly SemaphoreSlim writes = new(1, 1);
+    private volatile HashSet<string> tables;
 
     private TenantDatabase(string connectionString, DuckDBConnection keeper)
     {
         this.connectionString = connectionString;
         this.keeper = keeper;
+        tables = PartitionTables.Existing(keeper);
     }
+
+    /// <summary>The database's tables (partitions and the ledger) as of the last write; not to be changed.</summary>
+    public IReadOnlySet<string> Tables => tables;
 
     public static TenantDatabase Open(string path, EngineSettings engine)
     {
@@ -57,7 +63,14 @@ internal sealed class TenantDatabase : IDisposable
         try
         {
             await using var connection = Connect();
-            return await write(connection);
+            try
+            {
+                return await write(connection);
+            }
+            finally
+            {
+                tables = PartitionTables.Existing(connection); // a partition made or dropped is seen by the next fragment
+            }
         }
         finally
         {

@@ -109,6 +109,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var execution = await coordinator.ExecuteAsync(plan, token, cancellationToken);
+        var gathered = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         await using var command = execution.Local.CreateCommand();
         command.CommandText = plan.FinalSql;
         await using var reader = await ExecuteFinalAsync(command, cancellationToken);
@@ -118,7 +119,8 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
             rows++;
         }
 
-        return [.. PlanText.Lines(plan, execution, rows), $"Execution: {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms on {string.Join(", ", execution.Nodes)}"];
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return [.. PlanText.Lines(plan, execution, rows), $"Execution: {total:0.0} ms on {string.Join(", ", execution.Nodes)} (gathers {gathered:0.0} ms, final step {total - gathered:0.0} ms)"];
     }
 
     /// <summary>The query's tables from the catalog (stale copies among them are offered for catching up).</summary>

@@ -17,15 +17,24 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     /// <summary>The named tables with their partitions; names not in the catalog are absent from the answer.</summary>
     public async Task<IReadOnlyDictionary<string, TableInfo>> FindAsync(Guid tenant, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
-        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
-        await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
-            SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text, p.misses
-            FROM query_tables t JOIN query_partitions p ON p.table_name = t.name AND p.tenant_id = t.tenant_id
-            WHERE t.name = ANY($1) ORDER BY t.name, p.partition
-            """, (object)names.ToArray()); // one parameter, the array (not the params array itself)
-        var tables = new Dictionary<string, (TableInfo Table, List<PartitionInfo> Partitions)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        // One round trip on every query: the tenant's isolation and the read as one batch, which runs as one implicit transaction.
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var read = new NpgsqlBatch(connection)
         {
+            BatchCommands =
+            {
+                TenantTransaction.EnterCommand(tenant),
+                PgSql.BatchCommand("""
+                    SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text, p.misses
+                    FROM query_tables t JOIN query_partitions p ON p.table_name = t.name AND p.tenant_id = t.tenant_id
+                    WHERE t.name = ANY($1) ORDER BY t.name, p.partition
+                    """, (object)names.ToArray()), // one parameter, the array (not the params array itself)
+            },
+        };
+        var tables = new Dictionary<string, (TableInfo Table, List<PartitionInfo> Partitions)>();
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken); // past the isolation's row
             while (await reader.ReadAsync(cancellationToken))
             {
                 var name = reader.GetString(0);
@@ -42,7 +51,6 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
             }
         }
 
-        await scope.Transaction.CommitAsync(cancellationToken);
         return tables.ToDictionary(t => t.Key, t => t.Value.Table with { PartitionList = t.Value.Partitions });
     }
 

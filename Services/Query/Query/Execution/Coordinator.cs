@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apache.Arrow;
 using DuckDB.NET.Data;
 using Platform.Query.Contracts;
@@ -78,16 +79,17 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
                 var fragment = new FragmentRequest(gather.Sql,
                     [.. gather.Tables.DistinctBy(t => t.Table.Name).Select(t => new FragmentTable(t.Table.Name, t.Table.Schema, [.. a.Value.Where(t.Partitions.Contains)]))],
                     inputs);
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
                     var answer = await client.RunFragmentAsync(a.Key, fragment, token, cancellationToken);
                     nodes.Answered(a.Key);
-                    return (Node: a.Key, Partitions: a.Value, Answer: answer, Down: false);
+                    return (Node: a.Key, Partitions: a.Value, Answer: answer, Down: false, Milliseconds: Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
                 catch (NodeDownException) when (!cancellationToken.IsCancellationRequested)
                 {
                     nodes.Failed(a.Key);
-                    return (Node: a.Key, Partitions: a.Value, Answer: default((Schema Schema, List<RecordBatch> Batches)), Down: true);
+                    return (Node: a.Key, Partitions: a.Value, Answer: default((Schema Schema, List<RecordBatch> Batches)), Down: true, Milliseconds: 0.0);
                 }
             }).ToList();
             try
@@ -96,7 +98,7 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
                 await local.WaitAsync(cancellationToken);
                 try
                 {
-                    created = await LandAsync(gather, [.. calls.Select(c => c.Result).Where(r => !r.Down).Select(r => (r.Node, r.Partitions, r.Answer))], execution, created, cancellationToken);
+                    created = await LandAsync(gather, [.. calls.Select(c => c.Result).Where(r => !r.Down).Select(r => (r.Node, r.Partitions, r.Answer, r.Milliseconds))], execution, created, cancellationToken);
                 }
                 finally
                 {
@@ -157,7 +159,7 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
     }
 
     /// <summary>Appends the nodes' answers to the gather's table in the local engine (made with the first answer); true once it is made.</summary>
-    private static async Task<bool> LandAsync(Gather gather, IReadOnlyList<(string Node, List<int> Partitions, (Schema Schema, List<RecordBatch> Batches) Answer)> runs,
+    private static async Task<bool> LandAsync(Gather gather, IReadOnlyList<(string Node, List<int> Partitions, (Schema Schema, List<RecordBatch> Batches) Answer, double Milliseconds)> runs,
         QueryExecution execution, bool created, CancellationToken cancellationToken)
     {
         foreach (var run in runs)
@@ -173,7 +175,7 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
                 ArrowRows.AppendTo(execution.Local, gather.Name, batch);
             }
 
-            execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, run.Answer.Batches.Sum(b => (long)b.Length)));
+            execution.Fragments.Add(new FragmentRun(gather.Name, run.Node, run.Partitions, run.Answer.Batches.Sum(b => (long)b.Length), run.Milliseconds));
             execution.PartitionsScanned += gather.Tables.Sum(t => run.Partitions.Count(t.Partitions.Contains));
             execution.RowsScanned += gather.Tables.Sum(t => t.Table.PartitionList.Where(p => run.Partitions.Contains(p.Index) && t.Partitions.Contains(p.Index)).Sum(p => p.Rows));
         }

@@ -3,7 +3,7 @@ using DuckDB.NET.Data;
 namespace Platform.Query.Execution;
 
 /// <summary>What one fragment did: the node, the partitions it read and the rows it sent back.</summary>
-public sealed record FragmentRun(string Gather, string Node, IReadOnlyList<int> Partitions, long Rows);
+public sealed record FragmentRun(string Gather, string Node, IReadOnlyList<int> Partitions, long Rows, double Milliseconds);
 
 /// <summary>
 /// A query being answered: the operation node's private in-memory engine holding what the gathers collected, and the

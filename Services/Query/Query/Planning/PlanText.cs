@@ -31,7 +31,7 @@ public static class PlanText
 
             foreach (var run in analyzed?.Fragments.Where(f => f.Gather == gather.Name) ?? [])
             {
-                lines.Add($"        on {run.Node}: partitions [{string.Join(",", run.Partitions)}], actual rows {run.Rows}");
+                lines.Add($"        on {run.Node}: partitions [{string.Join(",", run.Partitions)}], actual rows {run.Rows}, {run.Milliseconds:0.0} ms");
             }
         }
 
