@@ -107,6 +107,58 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Small_tables_reduce_each_other_before_they_are_broadcast_and_the_answer_is_unchanged()
+    {
+        var s = Suffix();
+        await query.QueryAsync($"CREATE TABLE orders_{s} (o_orderkey BIGINT, o_custkey BIGINT) PARTITION BY HASH (o_orderkey) PARTITIONS 6");
+        await query.QueryAsync($"CREATE TABLE lines_{s} (l_orderkey BIGINT, l_suppkey BIGINT, l_price DECIMAL(12,2)) PARTITION BY HASH (l_orderkey) PARTITIONS 6");
+        await query.QueryAsync($"CREATE TABLE customers_{s} (c_custkey BIGINT, c_nation INTEGER) PARTITION BY HASH (c_custkey) PARTITIONS 3");
+        await query.QueryAsync($"CREATE TABLE suppliers_{s} (s_suppkey BIGINT, s_nation INTEGER) PARTITION BY HASH (s_suppkey) PARTITIONS 3");
+        await query.QueryAsync($"CREATE TABLE nations_{s} (n_nation INTEGER, n_region VARCHAR) PARTITION BY HASH (n_nation) PARTITIONS 1");
+        static long Customer(int order) => (order * 7 % 3000) + 1;
+        static long Supplier(int order, int line) => ((order * line) % 100) + 1;
+        var data = new[]
+        {
+            ($"orders_{s}", "o_orderkey,o_custkey", Enumerable.Range(1, 6000).Select(i => $"{i},{Customer(i)}")),
+            ($"lines_{s}", "l_orderkey,l_suppkey,l_price", Enumerable.Range(1, 6000).SelectMany(i => Enumerable.Range(1, 1 + (i % 3)).Select(k => $"{i},{Supplier(i, k)},{((i * k) % 89) + 0.25}"))),
+            ($"customers_{s}", "c_custkey,c_nation", Enumerable.Range(1, 3000).Select(i => $"{i},{i % 10}")),
+            ($"suppliers_{s}", "s_suppkey,s_nation", Enumerable.Range(1, 100).Select(i => $"{i},{i % 10}")),
+            ($"nations_{s}", "n_nation,n_region", Enumerable.Range(0, 10).Select(i => $"{i},{(i < 2 ? "ASIA" : "EUROPE")}")),
+        };
+        foreach (var (table, header, rows) in data)
+        {
+            using var ingest = await query.IngestAsync(table, $"{header}\n{string.Join('\n', rows)}\n", "b1");
+            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+        }
+
+        // TPC-H Q5's shape: customers and suppliers of the same nation, the nation in one region.
+        var sql = $"""
+            SELECT n_nation, count(*) AS line_count, sum(l_price) AS revenue
+            FROM customers_{s}, orders_{s}, lines_{s}, suppliers_{s}, nations_{s}
+            WHERE c_custkey = o_custkey AND l_orderkey = o_orderkey AND l_suppkey = s_suppkey AND c_nation = s_nation AND s_nation = n_nation AND n_region = 'ASIA'
+            GROUP BY n_nation ORDER BY n_nation
+            """;
+        var plan = await ExplainAsync(sql);
+        Assert.StartsWith("Distributed plan: broadcast join", plan, StringComparison.Ordinal);
+        Assert.Contains($"semi-join reduction before the broadcast: customers_{s} keeps the rows suppliers_{s} joins on c_nation = s_nation", plan, StringComparison.Ordinal);
+        var analyzed = string.Join('\n', (await query.QueryAsync($"EXPLAIN ANALYZE {sql}")).GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()));
+        output.WriteLine(analyzed);
+        // 8 of the 10 nations are not in ASIA: their 2 400 customers and 80 suppliers never travel to the nodes.
+        var reduced = System.Text.RegularExpressions.Regex.Matches(analyzed, @"(__g\d+): (\d+) rows reduced away").ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(2400L, reduced.Values);
+        Assert.Contains(80L, reduced.Values);
+
+        var answer = await query.QueryAsync(sql);
+        var expected = Enumerable.Range(1, 6000)
+            .SelectMany(i => Enumerable.Range(1, 1 + (i % 3)).Select(k => (Nation: Customer(i) % 10, SupplierNation: Supplier(i, k) % 10, Price: ((i * k) % 89) + 0.25m)))
+            .Where(x => x.Nation == x.SupplierNation && x.Nation < 2)
+            .GroupBy(x => x.Nation).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}|{g.Count()}|{g.Sum(x => x.Price):0.00}").ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, answer.GetProperty("rows").EnumerateArray().Select(r => $"{r[0].GetInt64()}|{r[1].GetInt64()}|{r[2].GetDecimal():0.00}"));
+    }
+
+    [Fact]
     public async Task Another_tenant_sees_no_table_through_the_operation_node_nor_on_the_nodes()
     {
         var table = $"secret_{Suffix()}";

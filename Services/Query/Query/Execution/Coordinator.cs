@@ -15,6 +15,8 @@ namespace Platform.Query.Execution;
 /// </summary>
 public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngine engine)
 {
+    private const int MaxReductionRounds = 4;
+
     public async Task<QueryExecution> ExecuteAsync(DistributedPlan plan, string token, CancellationToken cancellationToken)
     {
         var execution = new QueryExecution(await engine.OpenAsync(cancellationToken));
@@ -34,6 +36,7 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
                 await Task.WhenAll(ready.Select(g => GatherAsync(g, execution, local, token, cancellationToken)));
                 done.UnionWith(ready.Select(g => g.Name));
                 waiting.RemoveAll(ready.Contains);
+                await ReduceAsync([.. plan.Reductions.Where(r => ready.Any(g => g.Name == r.Target || g.Name == r.Source) && done.Contains(r.Target) && done.Contains(r.Source))], execution, cancellationToken);
             }
 
             return execution;
@@ -156,6 +159,31 @@ public sealed class Coordinator(NodeClient client, TenantNodes nodes, LocalEngin
         }
 
         return assignment;
+    }
+
+    /// <summary>
+    /// Runs the plan's semi-join reductions whose relations have just been gathered, before anything is broadcast, round
+    /// after round while one of them deletes rows (a reduction travels one join per round: region, nation, supplier, customer).
+    /// </summary>
+    private static async Task ReduceAsync(IReadOnlyList<Reduction> reductions, QueryExecution execution, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxReductionRounds && reductions.Count > 0; round++)
+        {
+            var deleted = 0;
+            foreach (var reduction in reductions)
+            {
+                await using var command = execution.Local.CreateCommand();
+                command.CommandText = reduction.Sql;
+                var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+                execution.Reduced[reduction.Target] = execution.Reduced.GetValueOrDefault(reduction.Target) + rows;
+                deleted += rows;
+            }
+
+            if (deleted == 0)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Appends the nodes' answers to the gather's table in the local engine (made with the first answer); true once it is made.</summary>

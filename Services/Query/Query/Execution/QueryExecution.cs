@@ -19,6 +19,9 @@ public sealed class QueryExecution(DuckDBConnection local) : IAsyncDisposable
 
     public int PartitionsScanned { get; set; }
 
+    /// <summary>The rows semi-join reductions deleted from each gathered relation before it was broadcast.</summary>
+    public Dictionary<string, long> Reduced { get; } = [];
+
     public IReadOnlyList<string> Nodes => [.. Fragments.Select(f => f.Node).Distinct().Order(StringComparer.Ordinal)];
 
     public ValueTask DisposeAsync() => Local.DisposeAsync();

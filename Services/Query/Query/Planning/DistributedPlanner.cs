@@ -157,8 +157,42 @@ public static partial class DistributedPlanner
         gathers.Add(new Gather(fragmentName, sqlOnNodes, colocated, [.. broadcast.Select(b => names[b.Label])], sent, operation));
         cost += (sent * RowSent) + sent;
         var strategy = broadcast.Count > 0 ? "broadcast join" : colocated.Count > 1 ? "co-located join" : "single table";
-        var chosen = new DistributedPlan(strategy, gathers, finalSql, answer, cost, naive, notes);
+        var reductions = Reductions(broadcast, names, labelled, scope);
+        notes.AddRange(reductions.Select(r => $"semi-join reduction before the broadcast: {r.Description}"));
+        var chosen = new DistributedPlan(strategy, gathers, finalSql, answer, cost, naive, notes) { Reductions = reductions };
         return aggregateFirst is not null && aggregateFirst.Cost < chosen.Cost ? aggregateFirst : chosen;
+    }
+
+    /// <summary>
+    /// For each inner join equality between two broadcast relations, a deletion of the rows of each that the other does
+    /// not join, run on the operation node before they are sent (TPC-H Q5: the region's nations keep only their
+    /// suppliers, and those only their nations' customers).
+    /// </summary>
+    private static List<Reduction> Reductions(IReadOnlyList<TableScan> broadcast, Dictionary<string, string> names, IEnumerable<(Expr Conjunct, HashSet<string> Labels)> conjuncts, Scope scope)
+    {
+        var small = broadcast.Select(b => b.Label).ToHashSet();
+        var pairs = new List<Reduction>();
+        foreach (var (conjunct, _) in conjuncts)
+        {
+            if (conjunct is not Binary { Op: "=", Left: ColumnRef left, Right: ColumnRef right }
+                || scope.LabelOf(left) is not { } l || scope.LabelOf(right) is not { } r || l == r || !small.Contains(l) || !small.Contains(r))
+            {
+                continue;
+            }
+
+            pairs.Add(Reduce(l, left.Name, r, right.Name));
+            pairs.Add(Reduce(r, right.Name, l, left.Name));
+        }
+
+        return pairs;
+
+        Reduction Reduce(string target, string column, string source, string sourceColumn)
+        {
+            var (t, s) = (SqlPrinter.Name(names[target]), SqlPrinter.Name(names[source]));
+            return new Reduction(names[target], names[source],
+                $"DELETE FROM {t} WHERE NOT EXISTS (SELECT 1 FROM {s} WHERE {s}.{SqlPrinter.Name(sourceColumn)} = {t}.{SqlPrinter.Name(column)})",
+                $"{broadcast.First(b => b.Label == target).Table.Name} keeps the rows {broadcast.First(b => b.Label == source).Table.Name} joins on {column} = {sourceColumn}");
+        }
     }
 
     /// <summary>Two scans join where they lie: both hashed into as many partitions, with their partition columns equated.</summary>

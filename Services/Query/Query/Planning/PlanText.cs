@@ -19,7 +19,8 @@ public static class PlanText
                       + (analyzed is null ? ")" : $", actual rows {analyzed.Fragments.Where(f => f.Gather == gather.Name).Sum(f => f.Rows)})"));
             if (gather.Broadcast.Count > 0)
             {
-                lines.Add($"        with broadcast {string.Join(", ", gather.Broadcast)}");
+                lines.Add($"        with broadcast {string.Join(", ", gather.Broadcast)}"
+                          + (analyzed is null ? "" : $" ({string.Join(", ", gather.Broadcast.Select(b => $"{b}: {analyzed.Reduced.GetValueOrDefault(b)} rows reduced away"))})"));
             }
 
             lines.Add($"        Fragment on nodes: {gather.Sql}");
