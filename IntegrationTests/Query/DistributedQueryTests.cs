@@ -22,8 +22,7 @@ public sealed class DistributedQueryTests(QueryFixture query, ITestOutputHelper 
         var data = new SalesData(table, rows, batches, seed);
         for (var i = 0; i < data.Batches.Count; i++)
         {
-            using var ingest = await query.IngestAsync(table, data.Batches[i], $"batch-{i}");
-            Assert.True(ingest.IsSuccessStatusCode, $"{await ingest.Content.ReadAsStringAsync()}\n{await query.RecentErrorsAsync()}");
+            await query.LoadAsync(table, data.Batches[i], $"batch-{i}");
         }
 
         return data;

@@ -13,13 +13,7 @@ public sealed class NodeRecoveryTests(QueryFixture query)
 {
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];
 
-    private static string Rows(int from, int to, int value) => "id,v\n" + string.Join('\n', Enumerable.Range(from, to - from + 1).Select(i => $"{i},{value}")) + "\n";
-
-    private async Task IngestAsync(string table, string csv, string batchId)
-    {
-        using var response = await query.IngestAsync(table, csv, batchId);
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
+    private static string Rows(int from, int to, int value) => QueryFixture.Csv("id,v", Enumerable.Range(from, to - from + 1).Select(i => $"{i},{value}"));
 
     private static IEnumerable<string> Stale(JsonElement table)
         => table.GetProperty("partitions").EnumerateArray().SelectMany(p => p.GetProperty("stale").EnumerateArray().Select(n => n.GetString()!));
@@ -32,38 +26,36 @@ public sealed class NodeRecoveryTests(QueryFixture query)
             return await query.DescribeAsync(table);
         }, t => !Stale(t).Any(), TimeSpan.FromSeconds(60), $"the stale copies of {table} caught up");
 
-    /// <summary>With nodes-2 down, the partitions it shares with nodes-1 are read from nodes-1 alone.</summary>
-    private async Task<JsonElement> WithoutNode2Async(string sql)
+    /// <summary>Runs <paramref name="during"/> with <paramref name="node"/> killed, and starts it again whatever happens.</summary>
+    private async Task<T> WhileDownAsync<T>(string node, Func<Task<T>> during)
     {
-        await query.Commands.KillAsync("nodes-2");
+        await query.Commands.KillAsync(node);
         try
         {
-            return await query.QueryAsync(sql);
+            return await during();
         }
         finally
         {
-            await query.Commands.StartAsync("nodes-2");
+            await query.Commands.StartAsync(node);
         }
     }
+
+    /// <summary>With nodes-2 down, the partitions it shares with nodes-1 are read from nodes-1 alone.</summary>
+    private Task<JsonElement> WithoutNode2Async(string sql) => WhileDownAsync("nodes-2", () => query.QueryAsync(sql));
 
     [Fact]
     public async Task A_node_that_was_down_during_an_ingest_catches_up_the_batch_and_answers_for_it_when_the_other_copy_dies()
     {
         var table = $"missed_{Suffix()}";
         await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v INTEGER) PARTITION BY HASH (id) PARTITIONS 6");
-        await IngestAsync(table, Rows(1, 3000, 1), "first");
-        await query.Commands.KillAsync("nodes-1");
-        try
+        await query.LoadAsync(table, Rows(1, 3000, 1), "first");
+        var described = await WhileDownAsync("nodes-1", async () =>
         {
-            await IngestAsync(table, Rows(3001, 6000, 2), "while-down");
-            var described = await query.DescribeAsync(table);
-            Assert.Contains("nodes-1", Stale(described)); // its copies missed the batch: not read until they catch up
-            Assert.Equal(6000, described.GetProperty("rows").GetInt64());
-        }
-        finally
-        {
-            await query.Commands.StartAsync("nodes-1");
-        }
+            await query.LoadAsync(table, Rows(3001, 6000, 2), "while-down");
+            return await query.DescribeAsync(table);
+        });
+        Assert.Contains("nodes-1", Stale(described)); // its copies missed the batch: not read until they catch up
+        Assert.Equal(6000, described.GetProperty("rows").GetInt64());
 
         await CaughtUpAsync(table);
         var answer = await WithoutNode2Async($"SELECT count(*), sum(v) FROM {table}");
@@ -76,19 +68,16 @@ public sealed class NodeRecoveryTests(QueryFixture query)
     {
         var table = $"reborn_{Suffix()}";
         await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v INTEGER) PARTITION BY HASH (id) PARTITIONS 6");
-        await IngestAsync(table, Rows(1, 4000, 5), "b1");
-        await query.Commands.KillAsync("nodes-1");
-        try
+        await query.LoadAsync(table, Rows(1, 4000, 5), "b1");
+        var remade = await WhileDownAsync("nodes-1", async () =>
         {
             await query.QueryAsync($"DROP TABLE {table}");
             await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v INTEGER) PARTITION BY HASH (id) PARTITIONS 6");
-            Assert.Contains("nodes-1", Stale(await query.DescribeAsync(table))); // it may still hold the old table: not read until the drop is replayed
-            await IngestAsync(table, Rows(1, 1000, 7), "b1"); // the same batch id as the old table's, other rows
-        }
-        finally
-        {
-            await query.Commands.StartAsync("nodes-1");
-        }
+            var created = await query.DescribeAsync(table); // before any batch: stale from the CREATE itself
+            await query.LoadAsync(table, Rows(1, 1000, 7), "b1"); // the same batch id as the old table's, other rows
+            return created;
+        });
+        Assert.Contains("nodes-1", Stale(remade)); // it may still hold the old table: not read until the drop is replayed
 
         await CaughtUpAsync(table);
         var answer = await WithoutNode2Async($"SELECT count(*), sum(v) FROM {table}");

@@ -65,6 +65,19 @@ public sealed class QueryFixture : PlatformFixture
         return await Gateway.SendAsync(request);
     }
 
+    /// <summary>Sends rows as CSV that must be stored; a refusal fails the test with the answer and the operation node's last lines.</summary>
+    public async Task LoadAsync(string table, string csv, string batchId = "b1", string? token = null)
+    {
+        using var response = await IngestAsync(table, csv, batchId, token);
+        if (!response.IsSuccessStatusCode)
+        {
+            Assert.Fail($"{(int)response.StatusCode} ingesting into {table}: {await response.Content.ReadAsStringAsync()}\n{await RecentErrorsAsync()}");
+        }
+    }
+
+    /// <summary>CSV text: the header line, then the rows.</summary>
+    public static string Csv(string header, IEnumerable<string> rows) => $"{header}\n{string.Join('\n', rows)}\n";
+
     /// <summary>The table as the catalog holds it (<c>GET /api/query/tables/{table}</c>): partitions, their copies, the stale ones.</summary>
     public async Task<JsonElement> DescribeAsync(string table)
     {

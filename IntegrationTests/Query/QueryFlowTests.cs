@@ -35,40 +35,43 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
             }
         }
 
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < data.Batches.Count; i++)
+        try
         {
-            using var ingest = await query.IngestAsync(table, data.Batches[i], $"b{i}", user.AccessToken);
-            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
-        }
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < data.Batches.Count; i++)
+            {
+                await query.LoadAsync(table, data.Batches[i], $"b{i}", user.AccessToken);
+            }
 
-        output.WriteLine($"ingest of 1M rows in 8 batches: {clock.Elapsed.TotalSeconds:0.0} s");
-        var sql = $"""
-            SELECT region, EXTRACT(YEAR FROM day) AS year, count(*) AS sales, sum(amount * qty) AS revenue, avg(amount) AS mean,
-                   count(DISTINCT product) AS products, max(day) AS last_day
-            FROM {table}
-            WHERE qty > 3 AND note IS NOT NULL
-            GROUP BY region, EXTRACT(YEAR FROM day)
-            HAVING sum(qty) > 1000
-            ORDER BY revenue DESC
-            """;
-        clock.Restart();
-        var answer = await query.QueryAsync(sql, user.AccessToken);
-        output.WriteLine($"aggregation over 1M rows: {clock.ElapsedMilliseconds} ms (server {answer.GetProperty("stats").GetProperty("elapsedMs").GetDouble()} ms)");
-        Assert.Equal(data.Reference(sql), SalesData.Rows(answer));
-        var stats = answer.GetProperty("stats");
-        Assert.Equal(1_000_000, stats.GetProperty("rowsScanned").GetInt64());
-        Assert.Equal(3, stats.GetProperty("nodes").GetArrayLength());
-        Assert.True(stats.GetProperty("elapsedMs").GetDouble() > 0);
-        Assert.Contains("partial aggregate", stats.GetProperty("plan").GetString(), StringComparison.Ordinal);
-        foreach (var (replica, peak) in peaks)
-        {
-            using (peak)
+            output.WriteLine($"ingest of 1M rows in 8 batches: {clock.Elapsed.TotalSeconds:0.0} s");
+            var sql = $"""
+                SELECT region, EXTRACT(YEAR FROM day) AS year, count(*) AS sales, sum(amount * qty) AS revenue, avg(amount) AS mean,
+                       count(DISTINCT product) AS products, max(day) AS last_day
+                FROM {table}
+                WHERE qty > 3 AND note IS NOT NULL
+                GROUP BY region, EXTRACT(YEAR FROM day)
+                HAVING sum(qty) > 1000
+                ORDER BY revenue DESC
+                """;
+            clock.Restart();
+            var answer = await query.QueryAsync(sql, user.AccessToken);
+            output.WriteLine($"aggregation over 1M rows: {clock.ElapsedMilliseconds} ms (server {answer.GetProperty("stats").GetProperty("elapsedMs").GetDouble()} ms)");
+            Assert.Equal(data.Reference(sql), SalesData.Rows(answer));
+            var stats = answer.GetProperty("stats");
+            Assert.Equal(1_000_000, stats.GetProperty("rowsScanned").GetInt64());
+            Assert.Equal(3, stats.GetProperty("nodes").GetArrayLength());
+            Assert.True(stats.GetProperty("elapsedMs").GetDouble() > 0);
+            Assert.Contains("partial aggregate", stats.GetProperty("plan").GetString(), StringComparison.Ordinal);
+            foreach (var (replica, peak) in peaks)
             {
                 var megabytes = peak.Stop();
                 output.WriteLine($"{replica}: peak {megabytes:0} MiB resident while a million rows went in and were aggregated");
                 Assert.InRange(megabytes, 1, 2048); // the seed's "under 2 GB per service"
             }
+        }
+        finally
+        {
+            peaks.ForEach(p => p.Peak.Dispose()); // the samplers stop also when an assertion above failed
         }
 
         using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
@@ -93,10 +96,7 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
         var table = $"busy_{Guid.NewGuid():N}"[..16];
         await query.QueryAsync($"CREATE TABLE {table} ({SalesData.Columns}) PARTITION BY HASH (id) PARTITIONS 6");
         using var data = new SalesData(table, 20_000, batches: 1, seed: clients);
-        using (var ingest = await query.IngestAsync(table, data.Batches[0], "b"))
-        {
-            Assert.True(ingest.IsSuccessStatusCode);
-        }
+        await query.LoadAsync(table, data.Batches[0]);
 
         string Sql(int i) => i % 2 == 0
             ? $"SELECT region, count(*), sum(amount) FROM {table} WHERE product = {(i % 400) + 1} GROUP BY region ORDER BY region"
@@ -119,10 +119,7 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
     {
         var table = $"slow_{Guid.NewGuid():N}"[..16];
         await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v BIGINT) PARTITION BY HASH (id) PARTITIONS 3");
-        using (var ingest = await query.IngestAsync(table, "id,v\n" + string.Join('\n', Enumerable.Range(1, 30_000).Select(i => $"{i},{i % 7}")) + "\n", "b"))
-        {
-            Assert.True(ingest.IsSuccessStatusCode);
-        }
+        await query.LoadAsync(table, QueryFixture.Csv("id,v", Enumerable.Range(1, 30_000).Select(i => $"{i},{i % 7}")));
 
         // Every pair of 30 000 rows: 900 million comparisons on the nodes (the sum reads both sides, so nothing is aggregated before the join), far past a 300 ms budget.
         using var slow = await query.SendAsync($"SELECT count(*), sum(a.v * b.id % 7) FROM {table} a CROSS JOIN {table} b WHERE a.v * b.id % 1000003 = 17", timeoutMs: 300);

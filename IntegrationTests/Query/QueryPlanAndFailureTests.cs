@@ -35,8 +35,7 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         var customers = string.Join('\n', Enumerable.Range(1, 200).Select(i => $"{i},{(i % 3 == 0 ? "BUILDING" : "MACHINERY")}"));
         foreach (var (table, header, body) in new[] { ($"orders_{s}", "o_orderkey,o_custkey,o_orderdate", orders), ($"lines_{s}", "l_orderkey,l_qty,l_price", lines), ($"customers_{s}", "c_custkey,c_segment", customers) })
         {
-            using var ingest = await query.IngestAsync(table, $"{header}\n{body}\n", "b1");
-            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+            await query.LoadAsync(table, $"{header}\n{body}\n");
         }
 
         var sql = $"""
@@ -77,8 +76,7 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         var customers = string.Join('\n', Enumerable.Range(1, 3000).Select(i => $"{i},Customer#{i:0000},Suite {i % 100} Long Street {i}"));
         foreach (var (table, header, body) in new[] { ($"orders_{s}", "o_orderkey,o_custkey,o_orderdate", orders), ($"lines_{s}", "l_orderkey,l_qty,l_price", lines), ($"customers_{s}", "c_custkey,c_name,c_address", customers) })
         {
-            using var ingest = await query.IngestAsync(table, $"{header}\n{body}\n", "b1");
-            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+            await query.LoadAsync(table, $"{header}\n{body}\n");
         }
 
         var sql = $"""
@@ -127,8 +125,7 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         };
         foreach (var (table, header, rows) in data)
         {
-            using var ingest = await query.IngestAsync(table, $"{header}\n{string.Join('\n', rows)}\n", "b1");
-            Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+            await query.LoadAsync(table, QueryFixture.Csv(header, rows));
         }
 
         // TPC-H Q5's shape: customers and suppliers of the same nation, the nation in one region.
@@ -211,10 +208,7 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
     {
         var table = $"resilient_{Suffix()}";
         await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v INTEGER) PARTITION BY HASH (id) PARTITIONS 6");
-        using (var ingest = await query.IngestAsync(table, "id,v\n" + string.Join('\n', Enumerable.Range(1, 5000).Select(i => $"{i},{i % 10}")) + "\n", "b1"))
-        {
-            Assert.True(ingest.IsSuccessStatusCode);
-        }
+        await query.LoadAsync(table, QueryFixture.Csv("id,v", Enumerable.Range(1, 5000).Select(i => $"{i},{i % 10}")));
 
         var sql = $"SELECT v, count(*) FROM {table} GROUP BY v ORDER BY v";
         var before = await query.QueryAsync(sql);

@@ -134,16 +134,24 @@ public sealed class ResourceControl(DistributedApplication app)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(1));
-        foreach (var replica in await ReplicasAsync(name))
+        try
         {
-            var healthy = await app.ResourceNotifications.WaitForResourceAsync(
-                ResourceName(name),
-                e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
-                timeout.Token);
-            if (healthy.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+            foreach (var replica in await ReplicasAsync(name))
             {
-                await ServerProbes.WaitForHttpAsync(new Uri(new Uri(urls.Split(';')[0]), "/alive"), timeout.Token);
+                var healthy = await app.ResourceNotifications.WaitForResourceAsync(
+                    ResourceName(name),
+                    e => e.ResourceId == replica && e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+                    timeout.Token);
+                if (healthy.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+                {
+                    await ServerProbes.WaitForHttpAsync(new Uri(new Uri(urls.Split(';')[0]), "/alive"), timeout.Token);
+                }
             }
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // What the process said is what tells a start that hangs from one that crashes: the message carries it.
+            throw new TimeoutException($"{name} was not healthy within a minute. Its last console lines:\n{string.Join('\n', await app.LastLogLinesAsync(ResourceName(name), 40))}", e);
         }
     }
 

@@ -120,7 +120,6 @@ public static class ArrowRows
         return buffer.ToArray();
     }
 
-
     /// <summary>The whole stream: its schema (there even when no batch follows) and its batches, which the caller disposes.</summary>
     public static async Task<(Schema Schema, List<RecordBatch> Batches)> ReadAllAsync(Stream input, CancellationToken ct)
     {

@@ -22,7 +22,7 @@ internal static class FragmentEndpoints
 
         var tables = request.Tables ?? [];
         var inputs = request.Inputs ?? [];
-        var views = new List<(FragmentTable Table, IReadOnlyList<ColumnSchema> Columns)>();
+        var reads = new List<(FragmentTable Table, IReadOnlyList<ColumnSchema> Columns)>();
         for (var i = 0; i < tables.Count; i++)
         {
             RequestRules.Name(tables[i]?.Name, $"tables[{i}].name", errors);
@@ -33,7 +33,7 @@ internal static class FragmentEndpoints
 
             if (RequestRules.Columns(tables[i]?.Columns, $"tables[{i}].columns", errors) is { } columns)
             {
-                views.Add((tables[i], columns));
+                reads.Add((tables[i], columns));
             }
         }
 
@@ -70,6 +70,6 @@ internal static class FragmentEndpoints
             return Problem.Of(400, e is InvalidDataException ? ProblemTypes.Validation : ProblemTypes.InvalidQuery, "The fragment's relations could not be made", e.Message);
         }
 
-        return await ArrowAnswer.SendAsync(context, connection, FragmentRelations.WithTables(request.Sql, views, database.Tables), loggers.CreateLogger("Platform.QueryNode.Fragments"));
+        return await ArrowAnswer.SendAsync(context, connection, FragmentRelations.WithTables(request.Sql, reads, database.Tables), loggers.CreateLogger("Platform.QueryNode.Fragments"));
     }
 }

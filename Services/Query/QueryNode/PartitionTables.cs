@@ -7,7 +7,7 @@ namespace Platform.QueryNode;
 /// <summary>
 /// How partitions live in a tenant's database: partition <c>p</c> of table <c>t</c> is the table <c>t__pp</c>, and the
 /// ledger <c>__batches</c> remembers which ingest batches each partition has taken, numbered in the order they came.
-/// Each row carries its batch's number in a last column, <c>__batch</c> (no fragment reads it: views name their
+/// Each row carries its batch's number in a last column, <c>__batch</c> (no fragment reads it: a fragment's tables name their
 /// columns), so a copy that missed batches can be sent exactly those. Table names are lower-cased, as the engine
 /// matches names without regard to case and the ledger must key them the same way.
 /// </summary>

@@ -4,7 +4,7 @@ namespace Platform.QueryNode;
 
 /// <summary>
 /// One tenant's database file, open for the node's lifetime. Connections to the same file share one engine instance in
-/// the process; a request takes a connection of its own (temporary views and tables are per connection), and writes take
+/// the process; a request takes a connection of its own (the temporary tables of broadcast inputs are per connection), and writes take
 /// turns, since two transactions creating the same partition would conflict. It knows its tables as of the last write,
 /// so a fragment needs no look into the engine's catalog to find the partitions it reads.
 /// </summary>

@@ -17,41 +17,23 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     /// <summary>The named tables with their partitions; names not in the catalog are absent from the answer.</summary>
     public async Task<IReadOnlyDictionary<string, TableInfo>> FindAsync(Guid tenant, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
-        // One round trip on every query: the tenant's isolation and the read as one batch, which runs as one implicit transaction.
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var read = new NpgsqlBatch(connection)
+        // On every query: one round trip.
+        var rows = await TenantTransaction.ReadAsync(database, tenant, PgSql.BatchCommand("""
+            SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text, p.misses
+            FROM query_tables t JOIN query_partitions p ON p.table_name = t.name AND p.tenant_id = t.tenant_id
+            WHERE t.name = ANY($1) ORDER BY t.name, p.partition
+            """, (object)names.ToArray()), // one parameter, the array (not the params array itself)
+            reader => (Name: reader.GetString(0), Columns: reader.GetString(1), Method: reader.GetString(2), Key: reader.GetString(3), Partitions: reader.GetInt32(4), Bounds: reader.GetString(5),
+                Partition: new PartitionInfo(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8),
+                    reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<PartitionStats>(reader.GetString(9), Json), reader.GetInt64(10))),
+            cancellationToken);
+        return rows.GroupBy(r => r.Name).ToDictionary(g => g.Key, g =>
         {
-            BatchCommands =
-            {
-                TenantTransaction.EnterCommand(tenant),
-                PgSql.BatchCommand("""
-                    SELECT t.name, t.columns::text, t.method, t.partition_column, t.partitions, t.bounds::text, p.partition, p.nodes, p.stale, p.stats::text, p.misses
-                    FROM query_tables t JOIN query_partitions p ON p.table_name = t.name AND p.tenant_id = t.tenant_id
-                    WHERE t.name = ANY($1) ORDER BY t.name, p.partition
-                    """, (object)names.ToArray()), // one parameter, the array (not the params array itself)
-            },
-        };
-        var tables = new Dictionary<string, (TableInfo Table, List<PartitionInfo> Partitions)>();
-        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
-        {
-            await reader.NextResultAsync(cancellationToken); // past the isolation's row
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var name = reader.GetString(0);
-                if (!tables.TryGetValue(name, out var entry))
-                {
-                    var columns = JsonSerializer.Deserialize<List<ColumnSchema>>(reader.GetString(1), Json)!;
-                    entry = (new TableInfo(name, [.. columns.Select(c => new TableColumn(c.Name, TableInfo.ParseType(c.Type)))], reader.GetString(2),
-                        reader.GetString(3), reader.GetInt32(4), JsonSerializer.Deserialize<List<string>>(reader.GetString(5), Json)!, []), []);
-                    tables[name] = entry;
-                }
-
-                var stats = reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<PartitionStats>(reader.GetString(9), Json);
-                entry.Partitions.Add(new PartitionInfo(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8), stats, reader.GetInt64(10)));
-            }
-        }
-
-        return tables.ToDictionary(t => t.Key, t => t.Value.Table with { PartitionList = t.Value.Partitions });
+            var table = g.First();
+            var columns = JsonSerializer.Deserialize<List<ColumnSchema>>(table.Columns, Json)!;
+            return new TableInfo(table.Name, [.. columns.Select(c => new TableColumn(c.Name, TableInfo.ParseType(c.Type)))], table.Method, table.Key, table.Partitions,
+                JsonSerializer.Deserialize<List<string>>(table.Bounds, Json)!, [.. g.Select(r => r.Partition)]);
+        });
     }
 
     public async Task<TableInfo?> FindAsync(Guid tenant, string name, CancellationToken cancellationToken)
@@ -101,21 +83,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
 
     /// <summary>The nodes that missed a DROP TABLE of <paramref name="name"/> and may still hold its rows.</summary>
     public async Task<IReadOnlyList<string>> MissedDropsAsync(Guid tenant, string name, CancellationToken cancellationToken)
-    {
-        await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
-        await using var command = PgSql.Command(scope.Connection, scope.Transaction, "SELECT node FROM query_missed_drops WHERE table_name = $1", name);
-        var nodes = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                nodes.Add(reader.GetString(0));
-            }
-        }
-
-        await scope.Transaction.CommitAsync(cancellationToken);
-        return nodes;
-    }
+        => await TenantTransaction.ReadAsync(database, tenant, PgSql.BatchCommand("SELECT node FROM query_missed_drops WHERE table_name = $1", name), reader => reader.GetString(0), cancellationToken);
 
     /// <summary>Records the nodes that missed a DROP TABLE (<paramref name="missed"/>) and forgets those that have now done it (<paramref name="done"/>).</summary>
     public async Task RecordDropsAsync(Guid tenant, string name, IReadOnlyCollection<string> missed, IReadOnlyCollection<string> done, CancellationToken cancellationToken)
