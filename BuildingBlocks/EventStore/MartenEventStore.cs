@@ -15,7 +15,8 @@ namespace Platform.EventStore;
 /// document (conjoined tenancy); user, correlation, causation and headers on every event; System.Text.Json in camelCase;
 /// Quick append with the stream row locked before a sequence number is taken, so a loser of an optimistic-concurrency
 /// race leaves no gap; and a daemon that skips a gap in the sequence only when Postgres shows that no live transaction
-/// can still fill it (transaction evidence, never a plain timeout), with every skip recorded in mt_high_water_skips.
+/// can still fill it (transaction evidence, never a plain timeout), with every skip recorded in mt_high_water_skips;
+/// the daemon is woken by a notification from each commit that appended events.
 /// </summary>
 public static class MartenEventStore
 {
@@ -40,6 +41,9 @@ public static class MartenEventStore
         options.Projections.StaleSequenceThreshold = TimeSpan.FromMilliseconds(500);
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
         options.Projections.SkipStaleGapsDespiteLiveTransactionsAfter = null;
+        // A commit that appended events notifies the daemon (LISTEN/NOTIFY), which looks at once instead of at its next
+        // poll; polling stays as the safety net for a lost notification.
+        options.Events.UseListenNotifyForEventAppends = true;
         // The schema is applied once at startup (see ApplySchemaAsync); sessions never run DDL.
         options.AutoCreateSchemaObjects = AutoCreate.None;
     }
