@@ -57,6 +57,8 @@ internal static class TelemetryExtensions
             return;
         }
 
+        builder.Services.AddHostedService<TelemetryFlush>();
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeScopes = true;

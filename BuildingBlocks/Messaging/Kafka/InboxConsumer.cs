@@ -35,10 +35,13 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>How long stopping waits for the consumer to commit its stored offsets and leave the group.</summary>
+    private static readonly TimeSpan CloseDeadline = TimeSpan.FromSeconds(1);
+
     // The Kafka client blocks, so the loop owns a thread and waits on the handler there.
     private void Run(CancellationToken stoppingToken)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(settings.Consumer(Name))
+        var consumer = new ConsumerBuilder<string, byte[]>(settings.Consumer(Name))
             .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer {Name}: {Reason}", Name, error.Reason))
             .Build();
         consumer.Subscribe(Topic);
@@ -81,7 +84,17 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
         }
         finally
         {
-            consumer.Close();
+            // With the broker gone (it stops beside the service when the AppHost stops) Close would wait for it until
+            // the process is killed. Past the deadline the consumer is left to the exiting process, not disposed under
+            // a Close still running; offsets it could not commit are delivered again, and the inbox makes that a no-op.
+            if (Task.Run(consumer.Close, CancellationToken.None).Wait(CloseDeadline, CancellationToken.None))
+            {
+                consumer.Dispose();
+            }
+            else
+            {
+                logger.LogWarning("Kafka consumer {Name} could not leave its group within {Deadline} s; its uncommitted offsets will be read again.", Name, CloseDeadline.TotalSeconds);
+            }
         }
     }
 
