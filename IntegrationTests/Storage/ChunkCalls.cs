@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Platform.IntegrationTests.Infrastructure;
 using Platform.Storage.Chunks;
 
 namespace Platform.IntegrationTests.Storage;
@@ -42,21 +41,5 @@ internal static class ChunkCalls
         }
 
         return bytes.ToArray();
-    }
-
-    /// <summary>
-    /// A chunk server's health once its chunk count and used space hold still for a second: the graph's reaper and
-    /// repair change them in the background after earlier tests, so a test measures its own change from there.
-    /// </summary>
-    public static async Task<HealthCheckReply> SettledHealthAsync(this ChunkStore.ChunkStoreClient chunks)
-    {
-        await Eventually.SettledAsync(
-            async () =>
-            {
-                var health = await chunks.HealthCheckAsync(new HealthCheckRequest());
-                return (health.ChunkCount, health.UsedBytes);
-            },
-            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "a chunk server's count and space");
-        return await chunks.HealthCheckAsync(new HealthCheckRequest());
     }
 }

@@ -85,6 +85,27 @@ public sealed class StorageFixture : PlatformFixture
     /// <summary>Where a chunk server keeps a chunk's file (the run's folder, as the AppHost made it).</summary>
     public string ChunkFileOf(int server, string chunkId) => Path.Combine(DataDirectoryOf(server), "chunks", chunkId[..2], chunkId);
 
+    /// <summary>
+    /// A chunk server's accounting next to the chunk files on its disk, read while the files did not change around the
+    /// server's answer (the graph's reaper and repair add and remove chunks at any moment): (count, used bytes) twice.
+    /// </summary>
+    public async Task<((long Count, long Bytes) Server, (long Count, long Bytes) Disk)> AccountingAndDiskAsync(int server, ChunkStore.ChunkStoreClient chunks)
+        => await Eventually.ReturnsAsync(
+            async () =>
+            {
+                var disk = ChunkFiles(server);
+                var health = await chunks.HealthCheckAsync(new HealthCheckRequest());
+                return (Server: (health.ChunkCount, health.UsedBytes), Disk: disk, Unchanged: disk == ChunkFiles(server));
+            },
+            read => read.Unchanged, TimeSpan.FromSeconds(30), $"a quiet moment on chunks-{server}'s disk")
+            is var read ? (read.Server, read.Disk) : default;
+
+    private (long Count, long Bytes) ChunkFiles(int server)
+    {
+        var files = new DirectoryInfo(Path.Combine(DataDirectoryOf(server), "chunks")).EnumerateFiles("*", SearchOption.AllDirectories).ToList();
+        return (files.Count, files.Sum(f => f.Length));
+    }
+
     /// <summary>Where a chunk server writes a chunk until it is whole.</summary>
     public string TemporaryFolderOf(int server) => Path.Combine(DataDirectoryOf(server), "tmp");
 
