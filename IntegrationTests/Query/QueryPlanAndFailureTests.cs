@@ -30,12 +30,12 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         await query.QueryAsync($"CREATE TABLE orders_{s} (o_orderkey BIGINT, o_custkey BIGINT, o_orderdate DATE) PARTITION BY HASH (o_orderkey) PARTITIONS 6");
         await query.QueryAsync($"CREATE TABLE lines_{s} (l_orderkey BIGINT, l_qty INTEGER, l_price DECIMAL(12,2)) PARTITION BY HASH (l_orderkey) PARTITIONS 6");
         await query.QueryAsync($"CREATE TABLE customers_{s} (c_custkey BIGINT, c_segment VARCHAR) PARTITION BY HASH (c_custkey) PARTITIONS 3");
-        var orders = string.Join('\n', Enumerable.Range(1, 3000).Select(i => $"{i},{(i % 200) + 1},2024-{(i % 12) + 1:00}-15"));
-        var lines = string.Join('\n', Enumerable.Range(1, 3000).SelectMany(i => Enumerable.Range(1, 1 + (i % 4)).Select(k => $"{i},{k},{(i * k % 97) + 0.5}")));
-        var customers = string.Join('\n', Enumerable.Range(1, 200).Select(i => $"{i},{(i % 3 == 0 ? "BUILDING" : "MACHINERY")}"));
+        var orders = Enumerable.Range(1, 3000).Select(i => $"{i},{(i % 200) + 1},2024-{(i % 12) + 1:00}-15");
+        var lines = Enumerable.Range(1, 3000).SelectMany(i => Enumerable.Range(1, 1 + (i % 4)).Select(k => $"{i},{k},{(i * k % 97) + 0.5}"));
+        var customers = Enumerable.Range(1, 200).Select(i => $"{i},{(i % 3 == 0 ? "BUILDING" : "MACHINERY")}");
         foreach (var (table, header, body) in new[] { ($"orders_{s}", "o_orderkey,o_custkey,o_orderdate", orders), ($"lines_{s}", "l_orderkey,l_qty,l_price", lines), ($"customers_{s}", "c_custkey,c_segment", customers) })
         {
-            await query.LoadAsync(table, $"{header}\n{body}\n");
+            await query.LoadAsync(table, QueryFixture.Csv(header, body));
         }
 
         var sql = $"""
@@ -71,12 +71,12 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
         await query.QueryAsync($"CREATE TABLE lines_{s} (l_orderkey BIGINT, l_qty INTEGER, l_price DECIMAL(12,2)) PARTITION BY HASH (l_orderkey) PARTITIONS 6");
         await query.QueryAsync($"CREATE TABLE customers_{s} (c_custkey BIGINT, c_name VARCHAR, c_address VARCHAR) PARTITION BY HASH (c_custkey) PARTITIONS 3");
         static long Customer(int order) => (order * 7 % 3000) + 1;
-        var orders = string.Join('\n', Enumerable.Range(1, 6000).Select(i => $"{i},{Customer(i)},2024-{(i % 12) + 1:00}-15"));
-        var lines = string.Join('\n', Enumerable.Range(1, 6000).SelectMany(i => Enumerable.Range(1, 1 + (i % 3)).Select(k => $"{i},{k},{((i * k) % 89) + 0.25}")));
-        var customers = string.Join('\n', Enumerable.Range(1, 3000).Select(i => $"{i},Customer#{i:0000},Suite {i % 100} Long Street {i}"));
+        var orders = Enumerable.Range(1, 6000).Select(i => $"{i},{Customer(i)},2024-{(i % 12) + 1:00}-15");
+        var lines = Enumerable.Range(1, 6000).SelectMany(i => Enumerable.Range(1, 1 + (i % 3)).Select(k => $"{i},{k},{((i * k) % 89) + 0.25}"));
+        var customers = Enumerable.Range(1, 3000).Select(i => $"{i},Customer#{i:0000},Suite {i % 100} Long Street {i}");
         foreach (var (table, header, body) in new[] { ($"orders_{s}", "o_orderkey,o_custkey,o_orderdate", orders), ($"lines_{s}", "l_orderkey,l_qty,l_price", lines), ($"customers_{s}", "c_custkey,c_name,c_address", customers) })
         {
-            await query.LoadAsync(table, $"{header}\n{body}\n");
+            await query.LoadAsync(table, QueryFixture.Csv(header, body));
         }
 
         var sql = $"""

@@ -92,13 +92,13 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         var id = NewId();
         await chunks.PutAsync(id, Bytes(5 << 20, seed: 3));
         Assert.True(new FileInfo(storage.ChunkFileOf(3, id)).Length >= 5 << 20);
-        var (server, disk) = await storage.AccountingAndDiskAsync(3, chunks);
+        var (server, disk) = await storage.AccountingAndDiskAsync(3);
         Assert.Equal(disk, server);
 
         await chunks.DeleteChunkAsync(new DeleteChunkRequest { ChunkId = id });
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
         Assert.False(File.Exists(storage.ChunkFileOf(3, id)));
-        (server, disk) = await storage.AccountingAndDiskAsync(3, chunks);
+        (server, disk) = await storage.AccountingAndDiskAsync(3);
         Assert.Equal(disk, server);
     }
 
@@ -143,7 +143,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         Assert.All(replies, r => Assert.Equal(SHA256.HashData(bytes), r.Sha256.ToByteArray()));
         // Counted once: the server's count and space are its files on disk (the background reaper changes both, so the
         // server's count before and after would race it).
-        var (server, disk) = await storage.AccountingAndDiskAsync(5, chunks);
+        var (server, disk) = await storage.AccountingAndDiskAsync(5);
         Assert.Equal(disk, server);
 
         var other = await Assert.ThrowsAsync<RpcException>(() => chunks.PutAsync(id, Bytes(4 << 20, seed: 6)));
@@ -213,7 +213,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
         // Total = used + free + reserved: nothing reserved any more, nothing more used, no temporary file left.
         await Eventually.ReturnsAsync(() => chunks.HealthCheckAsync(new HealthCheckRequest()).ResponseAsync,
             health => health.TotalBytes - health.FreeBytes - health.UsedBytes == 0, TimeSpan.FromSeconds(30), "the interrupted write's reservation is released");
-        var (server, disk) = await storage.AccountingAndDiskAsync(2, chunks);
+        var (server, disk) = await storage.AccountingAndDiskAsync(2);
         Assert.Equal(disk, server);
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
         var temporary = storage.TemporaryFolderOf(2);

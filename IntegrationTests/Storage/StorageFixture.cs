@@ -86,19 +86,21 @@ public sealed class StorageFixture : PlatformFixture
     public string ChunkFileOf(int server, string chunkId) => Path.Combine(DataDirectoryOf(server), "chunks", chunkId[..2], chunkId);
 
     /// <summary>
-    /// A chunk server's accounting next to the chunk files on its disk, read while the files did not change around the
-    /// server's answer (the graph's reaper and repair add and remove chunks at any moment): (count, used bytes) twice.
+    /// A chunk server's accounting (count, used bytes) and the same of the chunk files on its disk, read while the files
+    /// did not change around the server's answer: the graph's reaper and repair add and remove chunks at any moment.
     /// </summary>
-    public async Task<((long Count, long Bytes) Server, (long Count, long Bytes) Disk)> AccountingAndDiskAsync(int server, ChunkStore.ChunkStoreClient chunks)
-        => await Eventually.ReturnsAsync(
+    public async Task<((long Count, long Bytes) Server, (long Count, long Bytes) Disk)> AccountingAndDiskAsync(int server)
+    {
+        var read = await Eventually.ReturnsAsync(
             async () =>
             {
                 var disk = ChunkFiles(server);
-                var health = await chunks.HealthCheckAsync(new HealthCheckRequest());
+                var health = await Chunks(server).HealthCheckAsync(new HealthCheckRequest());
                 return (Server: (health.ChunkCount, health.UsedBytes), Disk: disk, Unchanged: disk == ChunkFiles(server));
             },
-            read => read.Unchanged, TimeSpan.FromSeconds(30), $"a quiet moment on chunks-{server}'s disk")
-            is var read ? (read.Server, read.Disk) : default;
+            read => read.Unchanged, TimeSpan.FromSeconds(30), $"a quiet moment on chunks-{server}'s disk");
+        return (read.Server, read.Disk);
+    }
 
     private (long Count, long Bytes) ChunkFiles(int server)
     {

@@ -47,10 +47,7 @@ public static class BusExtensions
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = false; // a broker outage at start must not keep the service from serving HTTP
-            // When the AppHost stops, the broker stops beside the service and MassTransit would keep reconnecting to it until
-            // this runs out (DCP kills a service 6 s after its SIGTERM). A consumer cut short has not acknowledged its
-            // message: the broker delivers it again and the inbox makes the repeat a no-op.
-            o.StopTimeout = TimeSpan.FromSeconds(2);
+            o.StopTimeout = TimeSpan.FromSeconds(10);
         });
         builder.Services.AddMassTransit(bus =>
         {

@@ -87,9 +87,11 @@ public abstract class InboxConsumer(NpgsqlDataSource db, KafkaSettings settings,
             // With the broker gone (it stops beside the service when the AppHost stops) Close would wait for it until
             // the process is killed. Past the deadline the consumer is left to the exiting process, not disposed under
             // a Close still running; offsets it could not commit are delivered again, and the inbox makes that a no-op.
-            if (Task.Run(consumer.Close, CancellationToken.None).Wait(CloseDeadline, CancellationToken.None))
+            var closing = Task.Run(consumer.Close, CancellationToken.None);
+            if (Task.WaitAny([closing], CloseDeadline) == 0)
             {
                 consumer.Dispose();
+                closing.GetAwaiter().GetResult(); // a Close that failed reports as it did before the deadline
             }
             else
             {
