@@ -17,16 +17,40 @@ internal static class ChunkCalls
         return bytes;
     }
 
-    public static async Task<PutChunkReply> PutAsync(this ChunkStore.ChunkStoreClient chunks, string id, byte[] bytes)
+    public static Task<PutChunkReply> PutAsync(this ChunkStore.ChunkStoreClient chunks, string id, byte[] bytes)
     {
-        using var call = chunks.PutChunk();
-        await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = bytes.Length } });
+        var messages = new List<PutChunkRequest> { new() { Header = new ChunkHeader { ChunkId = id, ExpectedSize = bytes.Length } } };
         for (var at = 0; at < bytes.Length; at += MessageBytes)
         {
-            await call.RequestStream.WriteAsync(new PutChunkRequest { Data = ByteString.CopyFrom(bytes, at, Math.Min(MessageBytes, bytes.Length - at)) });
+            messages.Add(new PutChunkRequest { Data = ByteString.CopyFrom(bytes, at, Math.Min(MessageBytes, bytes.Length - at)) });
         }
 
-        await call.RequestStream.CompleteAsync();
+        return chunks.PutAsync(messages);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="messages"/> on one PutChunk call and returns the server's reply. A server that refuses the
+    /// header ends the call while the client may still be writing; that write then fails with Cancelled, so the server's
+    /// own status is taken from the call's response.
+    /// </summary>
+    public static async Task<PutChunkReply> PutAsync(this ChunkStore.ChunkStoreClient chunks, IEnumerable<PutChunkRequest> messages)
+    {
+        using var call = chunks.PutChunk();
+        try
+        {
+            foreach (var message in messages)
+            {
+                await call.RequestStream.WriteAsync(message);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception written) when (written is RpcException or InvalidOperationException)
+        {
+            await call.ResponseAsync; // throws the status the server ended the call with
+            throw;
+        }
+
         return await call.ResponseAsync;
     }
 

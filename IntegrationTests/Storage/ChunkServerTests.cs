@@ -107,13 +107,7 @@ public sealed class ChunkServerTests(StorageFixture storage, ITestOutputHelper o
     {
         var chunks = storage.Chunks(4);
         var id = NewId();
-        using var call = chunks.PutChunk();
-        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await call.RequestStream.WriteAsync(new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = 9L << 30 } });
-            await call.RequestStream.CompleteAsync();
-            await call.ResponseAsync;
-        });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => chunks.PutAsync([new PutChunkRequest { Header = new ChunkHeader { ChunkId = id, ExpectedSize = 9L << 30 } }]));
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         // Not the server's chunk count: the graph's reaper and repair change it in the background. This chunk is not there.
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => chunks.ReadAsync(id))).StatusCode);
