@@ -13,7 +13,8 @@ var systems = builder.Configuration.Systems(); // --Systems=platform,commerce st
 // Containers where a runtime exists (and in the manifest); the same servers as local processes where none does.
 var postgres = builder.AddPostgresServer("postgres");
 var authDb = postgres.AddDatabase("authdb");
-var cache = builder.AddRedisServer("cache");
+// --HighAvailability=true: Redis as a primary, two replicas and three Sentinels (Postgres and Kafka to follow, issue 17).
+var cache = builder.Configuration.GetValue("HighAvailability", false) ? builder.AddRedisWithSentinels("cache") : builder.AddRedisServer("cache");
 var messaging = builder.AddRabbitMQServer("messaging");
 
 // Every system signs its users in through auth, and is reached through the gateway.
@@ -26,7 +27,7 @@ var auth = builder.AddProject<Projects.Auth>("auth")
     .WithHttpHealthCheck("/health");
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
-    .WithHttpEndpoint(port: builder.Configuration.GetValue("GatewayPort", 8080))
+    .WithHttpEndpoint(port: builder.Configuration.GatewayPort(), isProxied: false) // the edge listens itself: no DCP proxy hop on every request
     .WithReference(auth)
     .WithReference(cache).WaitFor(cache)
     .WithSettings(builder.Configuration, "RateLimiting")

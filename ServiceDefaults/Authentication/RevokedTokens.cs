@@ -10,21 +10,43 @@ namespace Platform.ServiceDefaults.Authentication;
 /// When Redis cannot be reached the check fails open and logs: tokens are still verified by signature
 /// and expiry, and live at most <see cref="AccessTokenLifetime"/>. Availability over a short window of
 /// stale revocation is the documented trade-off.
+/// Behind Sentinels (a primary with replicas), a revocation is answered once a replica holds it too (Redis's WAIT), so
+/// a failover right after a logout does not bring the token back.
 /// </summary>
 public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBreaker breaker, ILogger<RevokedTokens> logger)
 {
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long a revocation waits for a replica to acknowledge it before it is answered anyway (and logged).</summary>
+    private const int ReplicaWaitMilliseconds = 1000;
+
+    private readonly bool _replicated = !string.IsNullOrEmpty(ConfigurationOptions.Parse(redis.Configuration).ServiceName);
+
     public async Task RevokeAsync(string tokenId, string family, TimeSpan remaining)
     {
         var db = redis.GetDatabase();
         var ttl = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
-        await breaker.RunAsync("revoke", () => Task.WhenAll(
-            db.StringSetAsync(TokenKey(tokenId), "1", ttl),
-            db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime)));
+        await breaker.RunAsync("revoke", async () =>
+        {
+            await Task.WhenAll(db.StringSetAsync(TokenKey(tokenId), "1", ttl), db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
+            await OnAReplicaAsync(db);
+        });
     }
 
-    public Task RevokeFamilyAsync(string family) => breaker.RunAsync("revoke-family", () => redis.GetDatabase().StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
+    public Task RevokeFamilyAsync(string family) => breaker.RunAsync("revoke-family", async () =>
+    {
+        var db = redis.GetDatabase();
+        await db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime);
+        await OnAReplicaAsync(db);
+    });
+
+    private async Task OnAReplicaAsync(IDatabase db)
+    {
+        if (_replicated && (long)await db.ExecuteAsync("WAIT", 1, ReplicaWaitMilliseconds) < 1)
+        {
+            logger.LogWarning("No replica acknowledged a revocation within {Milliseconds} ms; a failover now could lose it", ReplicaWaitMilliseconds);
+        }
+    }
 
     public async Task<bool> IsRevokedAsync(string? tokenId, string? family)
     {

@@ -46,6 +46,10 @@ internal static class ServerProbes
     public static Task<bool> RedisAsync(int port, string password, CancellationToken cancellationToken)
         => ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nPING\r\n"), "+OK\r\n+PONG"u8.ToArray(), cancellationToken);
 
+    /// <summary>Whether a Redis Sentinel answers and knows the address of <paramref name="service"/>'s primary.</summary>
+    public static Task<bool> SentinelAsync(int port, string password, string service, CancellationToken cancellationToken)
+        => ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nSENTINEL get-master-addr-by-name {service}\r\n"), "+OK\r\n*2\r\n"u8.ToArray(), cancellationToken);
+
     public static async Task<bool> PostgresAsync(string connectionString, CancellationToken cancellationToken)
     {
         try

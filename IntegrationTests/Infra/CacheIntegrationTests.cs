@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Aspire.Hosting.Testing;
+using Platform.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Platform.IntegrationTests.Infra;
+
+/// <summary>
+/// Seed 003's cache group against the graph's own Redis, a primary with two replicas watched by three Sentinels:
+/// the primary is killed under the services and a replica takes over; what was acknowledged stays.
+/// </summary>
+[Collection(HighAvailabilityCollection.Name)]
+[Trait("Category", "infra")]
+public sealed class CacheIntegrationTests(HighAvailabilityFixture platform, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Redis_Sentinel_failover_promotes_a_replica_keeps_acknowledged_revocations_and_services_follow_without_a_restart()
+    {
+        var gateway = platform.Gateway;
+        var (email, revokedBefore, _) = await gateway.SignUpAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await LogoutAsync(gateway, revokedBefore.AccessToken)).StatusCode); // answered once a replica holds it
+
+        var oldPrimary = platform.App.GetEndpoint("cache-0", "tcp").Port;
+        Assert.Equal(oldPrimary, await platform.PrimaryPortAsync());
+        var clock = Stopwatch.StartNew();
+        await platform.Commands.KillAsync("cache-0");
+        var newPrimary = await Eventually.ReturnsAsync(() => platform.PrimaryPortAsync(), port => port != oldPrimary, TimeSpan.FromSeconds(30), "the Sentinels promote a replica");
+        var promoted = clock.Elapsed;
+
+        // The services follow the new primary on their own: a new session's logout is stored (and on the remaining
+        // replica) again, without restarting auth or the gateway.
+        using var login = await gateway.LoginAsync(email);
+        login.EnsureSuccessStatusCode();
+        var revokedAfter = (await login.Content.ReadFromJsonAsync<Tokens>())!;
+        await Eventually.ReturnsAsync(async () => (await LogoutAsync(gateway, revokedAfter.AccessToken)).StatusCode, status => status == HttpStatusCode.NoContent,
+            TimeSpan.FromSeconds(30), "a logout succeeds against the new primary");
+        var followed = clock.Elapsed;
+        output.WriteLine($"primary {oldPrimary} killed: Sentinels promoted {newPrimary} after {promoted.TotalSeconds:0.0} s, services wrote to it after {followed.TotalSeconds:0.0} s (seed: failover < 30 s)");
+
+        // Both revocations hold: the one acknowledged before the failover survived it.
+        foreach (var token in new[] { revokedBefore.AccessToken, revokedAfter.AccessToken })
+        {
+            using var me = await gateway.GetAsync("/api/users/me", token);
+            var problem = await me.AssertProblemAsync(401, "unauthorized");
+            Assert.Contains("revoked", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        // The old primary, started again, comes back as a replica of the new one.
+        await platform.Commands.StartAsync("cache-0");
+        await Eventually.ReturnsAsync(() => RoleAsync("cache-0"), r => r is Role.Replica { State: "connected" } replica && replica.MasterPort == newPrimary,
+            TimeSpan.FromSeconds(30), "the old primary rejoins as a replica of the new one");
+    }
+
+    /// <summary>What a Redis server says it is (ROLE); null while it does not answer.</summary>
+    private async Task<Role?> RoleAsync(string server)
+    {
+        try
+        {
+            await using var connection = await platform.ConnectAsync(server);
+            return await connection.GetServer(connection.GetEndPoints()[0]).RoleAsync();
+        }
+        catch (RedisConnectionException)
+        {
+            return null;
+        }
+    }
+
+    private static Task<HttpResponseMessage> LogoutAsync(HttpClient gateway, string accessToken)
+    {
+        var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
+        logout.Headers.Authorization = new("Bearer", accessToken);
+        return gateway.SendAsync(logout);
+    }
+}
