@@ -67,6 +67,54 @@ public sealed class CacheIntegrationTests(HighAvailabilityFixture platform, ITes
         }
     }
 
+    [Fact]
+    public async Task Redis_performance_and_scalability_many_clients_through_the_Sentinels_all_land_on_the_primary_and_both_replicas()
+    {
+        const int clients = 16, perClient = 250;
+        var prefix = $"perf:{Guid.NewGuid():N}";
+        // The services' own connection string: the Sentinels, which name the primary.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await platform.ConnectionStringAsync("cache"));
+        var db = redis.GetDatabase();
+        var latencies = new double[clients * perClient];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            for (var i = 0; i < perClient; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await db.StringSetAsync($"{prefix}:{client}:{i}", $"{client}-{i}", TimeSpan.FromMinutes(5));
+                Assert.Equal($"{client}-{i}", (string?)await db.StringGetAsync($"{prefix}:{client}:{i}"));
+                latencies[client * perClient + i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }));
+        var elapsed = clock.Elapsed;
+        Assert.Equal(2L, (long)await db.ExecuteAsync("WAIT", 2, 5000)); // both replicas have every write
+
+        var replicas = 0;
+        foreach (var server in new[] { "cache-0", "cache-1", "cache-2" })
+        {
+            if (await RoleAsync(server) is not Role.Replica)
+            {
+                continue;
+            }
+
+            await using var connection = await platform.ConnectAsync(server);
+            var keys = 0;
+            await foreach (var _ in connection.GetServer(connection.GetEndPoints()[0]).KeysAsync(pattern: $"{prefix}:*", pageSize: 1000))
+            {
+                keys++;
+            }
+
+            Assert.Equal(clients * perClient, keys);
+            replicas++;
+        }
+
+        Assert.Equal(2, replicas);
+        Array.Sort(latencies);
+        output.WriteLine($"{clients} clients x {perClient} SET+GET through the Sentinels' primary: {latencies.Length * 2 / elapsed.TotalSeconds:0} ops/s, " +
+                         $"SET+GET mean {latencies.Average():0.00} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:0.00} ms (seed: cache operations < 10 ms on average)");
+    }
+
     private static Task<HttpResponseMessage> LogoutAsync(HttpClient gateway, string accessToken)
     {
         var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
