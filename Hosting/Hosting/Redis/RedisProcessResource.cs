@@ -13,6 +13,18 @@ public sealed class RedisProcessResource(string name, string command, string wor
     /// <summary>Holds the password, so it appears in no process listing.</summary>
     public string ConfigFile => Path.Combine(WorkingDirectory, "redis.conf");
 
+    /// <summary>redis-server's arguments: its config file, the port DCP allocated, loopback only, in memory only.</summary>
+    internal void AddServerArguments(IList<object> args)
+    {
+        args.Add(ConfigFile);
+        args.Add("--port");
+        args.Add(PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+        foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", WorkingDirectory, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+        {
+            args.Add(argument);
+        }
+    }
+
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"{PrimaryEndpoint.Property(EndpointProperty.IPV4Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)},password={Password}");
 }

@@ -30,7 +30,7 @@ public static class RedisSentinelExtensions
             var server = builder.AddResource(new RedisProcessResource($"{name}-{i}", command, RunDirectory.Of(builder).CreateFolder($"{name}-{i}"), password))
                 .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
                 .OnBeforeResourceStarted((resource, _, cancellationToken) => WriteConfigAsync(resource, $"masterauth {{0}}\nreplica-announce-ip 127.0.0.1\n", cancellationToken))
-                .WithArgs(context => ServerArguments(context, context.Resource))
+                .WithArgs(context => ((RedisProcessResource)context.Resource).AddServerArguments(context.Args))
                 .WithReadinessProbe(async (resource, cancellationToken) =>
                     await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
                 .WithProcessCommands();
@@ -121,17 +121,5 @@ public static class RedisSentinelExtensions
         var password = await resource.Password.GetValueAsync(cancellationToken);
         await File.WriteAllTextAsync(resource.ConfigFile, $"requirepass {password}\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, lines, password), cancellationToken);
         PrivateFiles.SetMode(resource.ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
-
-    private static void ServerArguments(CommandLineArgsCallbackContext context, IResource resource)
-    {
-        var redis = (RedisProcessResource)resource;
-        context.Args.Add(redis.ConfigFile);
-        context.Args.Add("--port");
-        context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", redis.WorkingDirectory, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
-        {
-            context.Args.Add(argument);
-        }
     }
 }

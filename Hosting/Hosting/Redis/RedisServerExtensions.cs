@@ -24,16 +24,7 @@ public static class RedisServerExtensions
                 await File.WriteAllTextAsync(resource.ConfigFile, $"requirepass {await resource.Password.GetValueAsync(cancellationToken)}\n", cancellationToken);
                 PrivateFiles.SetMode(resource.ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             })
-            .WithArgs(context =>
-            {
-                context.Args.Add(redis.ConfigFile);
-                context.Args.Add("--port");
-                context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-                foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", redis.WorkingDirectory, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
-                {
-                    context.Args.Add(argument);
-                }
-            })
+            .WithArgs(context => redis.AddServerArguments(context.Args))
             .WithReadinessProbe(async (resource, cancellationToken) =>
                 await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
             .WithProcessCommands();
