@@ -25,11 +25,11 @@ internal static class GraphExtensions
     }
 
     /// <summary>
-    /// The gateway's port: <c>--GatewayPort</c>, 8080 by default; none under the test host, which randomises ports so
+    /// The gateway's port: <c>--GatewayPort</c>; otherwise 8080, or none under the test host, which randomises ports so
     /// that graphs booted side by side do not collide (DCP then allocates one).
     /// </summary>
     public static int? GatewayPort(this IConfiguration configuration)
-        => configuration.GetValue("DcpPublisher:RandomizePorts", false) ? null : configuration.GetValue("GatewayPort", 8080);
+        => configuration.GetValue<int?>("GatewayPort") ?? (configuration.GetValue("DcpPublisher:RandomizePorts", false) ? null : 8080);
 
     /// <summary>A database of its own on the server, referenced by the service, which waits for it.</summary>
     public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> project, IResourceBuilder<IResourceWithConnectionString> server, string name)

@@ -33,7 +33,16 @@ internal sealed class BareYarp : IAsyncDisposable
         app.MapReverseProxy();
         var url = new Uri($"http://127.0.0.1:{LocalPorts.Free()}");
         app.Urls.Add(url.ToString());
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new BareYarp(app, url);
     }
 

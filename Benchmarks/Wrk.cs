@@ -27,7 +27,7 @@ internal static partial class Wrk
         var script = System.IO.Path.GetTempFileName();
         try
         {
-            var pause = Math.Max(1, (int)Math.Round(connections * 1000 / perSecond));
+            var pause = PauseMilliseconds(connections, perSecond);
             await File.WriteAllTextAsync(script, $"function delay() return {pause} end\n");
             return await RunAsync(url, connections, duration, script);
         }
@@ -36,6 +36,9 @@ internal static partial class Wrk
             File.Delete(script);
         }
     }
+
+    /// <summary>The pause each connection takes between an answer and its next request to offer about <paramref name="perSecond"/>.</summary>
+    public static int PauseMilliseconds(int connections, double perSecond) => Math.Max(1, (int)Math.Round(connections * 1000 / perSecond));
 
     private static async Task<(double Rate, double P50, double P99)> RunAsync(Uri url, int connections, TimeSpan duration, string? script)
     {
@@ -66,6 +69,7 @@ internal static partial class Wrk
         catch (OperationCanceledException)
         {
             process.Kill();
+            await process.WaitForExitAsync(CancellationToken.None); // its output readers finish with it
             throw new TimeoutException($"wrk ran past {duration + TimeSpan.FromSeconds(30)} against {url}.");
         }
 

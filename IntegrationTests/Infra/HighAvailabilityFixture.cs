@@ -35,7 +35,7 @@ public sealed class HighAvailabilityFixture : PlatformFixture
     {
         await using var connection = await ConnectAsync(sentinel);
         var server = connection.GetServer(connection.GetEndPoints()[0]);
-        var primary = await server.SentinelGetMasterAddressByNameAsync("mymaster") ?? throw new InvalidOperationException("The Sentinel knows no primary.");
+        var primary = await server.SentinelGetMasterAddressByNameAsync(Platform.Hosting.Redis.RedisSentinelGroup.ServiceName) ?? throw new InvalidOperationException("The Sentinel knows no primary.");
         return ((System.Net.IPEndPoint)primary).Port;
     }
 }

@@ -10,15 +10,16 @@ namespace Platform.ServiceDefaults.Authentication;
 /// When Redis cannot be reached the check fails open and logs: tokens are still verified by signature
 /// and expiry, and live at most <see cref="AccessTokenLifetime"/>. Availability over a short window of
 /// stale revocation is the documented trade-off.
-/// Behind Sentinels (a primary with replicas), a revocation is answered once a replica holds it too (Redis's WAIT), so
-/// a failover right after a logout does not bring the token back.
+/// Behind Sentinels (a primary with replicas), a revocation waits up to 100 ms for a replica to hold it too (Redis's
+/// WAIT), so a failover right after a logout does not bring the token back; past that it is answered anyway and logged
+/// (WAIT holds the multiplexer's one connection, so the bound is short).
 /// </summary>
 public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBreaker breaker, ILogger<RevokedTokens> logger)
 {
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(15);
 
     /// <summary>How long a revocation waits for a replica to acknowledge it before it is answered anyway (and logged).</summary>
-    private const int ReplicaWaitMilliseconds = 1000;
+    private const int ReplicaWaitMilliseconds = 100;
 
     private readonly bool _replicated = !string.IsNullOrEmpty(ConfigurationOptions.Parse(redis.Configuration).ServiceName);
 

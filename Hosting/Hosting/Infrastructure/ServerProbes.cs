@@ -46,9 +46,13 @@ internal static class ServerProbes
     public static Task<bool> RedisAsync(int port, string password, CancellationToken cancellationToken)
         => ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nPING\r\n"), "+OK\r\n+PONG"u8.ToArray(), cancellationToken);
 
-    /// <summary>Whether a Redis Sentinel answers and knows the address of <paramref name="service"/>'s primary.</summary>
-    public static Task<bool> SentinelAsync(int port, string password, string service, CancellationToken cancellationToken)
-        => ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nSENTINEL get-master-addr-by-name {service}\r\n"), "+OK\r\n*2\r\n"u8.ToArray(), cancellationToken);
+    /// <summary>
+    /// Whether a Redis Sentinel could fail <paramref name="service"/> over now: it sees a quorum of Sentinels able to
+    /// authorise a failover (CKQUORUM) and knows all <paramref name="replicas"/> replicas of the primary.
+    /// </summary>
+    public static async Task<bool> SentinelReadyAsync(int port, string password, string service, int replicas, CancellationToken cancellationToken)
+        => await ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nSENTINEL CKQUORUM {service}\r\n"), "+OK\r\n+OK"u8.ToArray(), cancellationToken)
+           && await ExchangeAsync(port, System.Text.Encoding.ASCII.GetBytes($"AUTH {password}\r\nSENTINEL REPLICAS {service}\r\n"), System.Text.Encoding.ASCII.GetBytes($"+OK\r\n*{replicas}\r\n"), cancellationToken);
 
     public static async Task<bool> PostgresAsync(string connectionString, CancellationToken cancellationToken)
     {

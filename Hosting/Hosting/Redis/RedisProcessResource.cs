@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.Redis;
 
@@ -13,15 +14,43 @@ public sealed class RedisProcessResource(string name, string command, string wor
     /// <summary>Holds the password, so it appears in no process listing.</summary>
     public string ConfigFile => Path.Combine(WorkingDirectory, "redis.conf");
 
-    /// <summary>redis-server's arguments: its config file, the port DCP allocated, loopback only, in memory only.</summary>
-    internal void AddServerArguments(IList<object> args)
+    /// <summary>
+    /// Writes the config file (0600, in a private folder: Redis rewrites it as 0644 when a Sentinel records its state or
+    /// reconfigures a replica): the password, then <paramref name="lines"/> with the password where <c>{0}</c> stands. It
+    /// holds every secret, so none appears in a process listing.
+    /// </summary>
+    internal async Task WriteConfigAsync(string lines, CancellationToken cancellationToken)
+    {
+        var password = await Password.GetValueAsync(cancellationToken);
+        await File.WriteAllTextAsync(ConfigFile, $"requirepass {password}\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, lines, password), cancellationToken);
+        PrivateFiles.SetMode(ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>
+    /// redis-server's arguments: its config file, the port DCP allocated, loopback only; a server keeps its data in memory
+    /// only, a Sentinel (<paramref name="sentinel"/>) has none.
+    /// </summary>
+    internal void AddArguments(IList<object> args, bool sentinel = false)
     {
         args.Add(ConfigFile);
+        if (sentinel)
+        {
+            args.Add("--sentinel");
+        }
+
         args.Add("--port");
         args.Add(PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", WorkingDirectory, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+        foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", WorkingDirectory, "--loglevel", "warning" })
         {
             args.Add(argument);
+        }
+
+        if (!sentinel)
+        {
+            foreach (var argument in new[] { "--save", "", "--appendonly", "no" })
+            {
+                args.Add(argument);
+            }
         }
     }
 

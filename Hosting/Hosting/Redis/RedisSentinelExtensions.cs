@@ -11,14 +11,14 @@ public static class RedisSentinelExtensions
     /// The highly available shape of <see cref="RedisServerExtensions.AddRedisServer"/>: a primary (<c>{name}-0</c>) and
     /// replicas (<c>{name}-1</c>, ...) of redis-server in memory, and Sentinels (<c>{name}-sentinel-0</c>, ...) that
     /// promote a replica within seconds of the primary going silent and make a returning primary a replica. The resource
-    /// <paramref name="name"/> carries the connection string through the Sentinels and is healthy once they know the primary.
-    /// Local processes only so far (no container shape).
+    /// <paramref name="name"/> carries the connection string through the Sentinels; it is healthy once a Sentinel sees a
+    /// quorum and every replica, so a failover can happen from the first moment. Local processes only so far.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisWithSentinels(this IDistributedApplicationBuilder builder, string name, int replicas = 2, int sentinels = 3)
     {
         if (builder.GetInfrastructureMode() == InfrastructureMode.Containers)
         {
-            throw new NotSupportedException("The highly available Redis runs as local processes only; run it without --Infrastructure=containers.");
+            throw new NotSupportedException("The highly available Redis has local processes only so far: no container shape, and nothing for the manifest.");
         }
 
         var command = Installed.Require("redis-server", "redis-server");
@@ -27,10 +27,11 @@ public static class RedisSentinelExtensions
         IResourceBuilder<RedisProcessResource>? primary = null;
         for (var i = 0; i <= replicas; i++)
         {
-            var server = builder.AddResource(new RedisProcessResource($"{name}-{i}", command, RunDirectory.Of(builder).CreateFolder($"{name}-{i}"), password))
+            var server = builder.AddResource(new RedisProcessResource($"{name}-{i}", command, RunDirectory.Of(builder).CreatePrivateFolder($"{name}-{i}"), password))
                 .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
-                .OnBeforeResourceStarted((resource, _, cancellationToken) => WriteConfigAsync(resource, $"masterauth {{0}}\nreplica-announce-ip 127.0.0.1\n", cancellationToken))
-                .WithArgs(context => ((RedisProcessResource)context.Resource).AddServerArguments(context.Args))
+                // masterauth: any server may become a replica after a failover.
+                .OnBeforeResourceStarted((resource, _, cancellationToken) => resource.WriteConfigAsync("masterauth {0}\nreplica-announce-ip 127.0.0.1\n", cancellationToken))
+                .WithArgs(context => ((RedisProcessResource)context.Resource).AddArguments(context.Args))
                 .WithReadinessProbe(async (resource, cancellationToken) =>
                     await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
                 .WithProcessCommands();
@@ -56,34 +57,23 @@ public static class RedisSentinelExtensions
         var servers = group.Servers;
         for (var i = 0; i < sentinels; i++)
         {
-            var sentinel = builder.AddResource(new RedisProcessResource($"{name}-sentinel-{i}", command, RunDirectory.Of(builder).CreateFolder($"{name}-sentinel-{i}"), password))
+            var sentinel = builder.AddResource(new RedisProcessResource($"{name}-sentinel-{i}", command, RunDirectory.Of(builder).CreatePrivateFolder($"{name}-sentinel-{i}"), password))
                 .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
                 .OnBeforeResourceStarted((resource, _, cancellationToken) => File.Exists(resource.ConfigFile)
                     ? Task.CompletedTask // a restarted Sentinel goes on from the state it wrote back, which knows of any failover
-                    : WriteConfigAsync(resource, string.Join('\n',
-                    // A quorum of two of three agrees the primary is down after 1 s of silence; a failover that stalls is tried again after 5 s.
-                    $"sentinel monitor {RedisSentinelGroup.ServiceName} 127.0.0.1 {servers[0].PrimaryEndpoint.Port} {sentinels / 2 + 1}",
-                    $"sentinel auth-pass {RedisSentinelGroup.ServiceName} {{0}}",
-                    "sentinel sentinel-pass {0}",
-                    $"sentinel down-after-milliseconds {RedisSentinelGroup.ServiceName} 1000",
-                    $"sentinel failover-timeout {RedisSentinelGroup.ServiceName} 5000",
-                    "sentinel announce-ip 127.0.0.1",
-                    ""), cancellationToken))
-                .WithArgs(context =>
-                {
-                    var resource = (RedisProcessResource)context.Resource;
-                    context.Args.Add(resource.ConfigFile);
-                    context.Args.Add("--sentinel");
-                    foreach (var argument in new[] { "--bind", "127.0.0.1", "--dir", resource.WorkingDirectory, "--loglevel", "warning", "--port" })
-                    {
-                        context.Args.Add(argument);
-                    }
-
-                    context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-                })
+                    : resource.WriteConfigAsync(string.Join('\n',
+                        // A majority agrees the primary is down after 1 s of silence; a failover that stalls is tried again after 5 s.
+                        $"sentinel monitor {RedisSentinelGroup.ServiceName} 127.0.0.1 {servers[0].PrimaryEndpoint.Port} {sentinels / 2 + 1}",
+                        $"sentinel auth-pass {RedisSentinelGroup.ServiceName} {{0}}",
+                        "sentinel sentinel-pass {0}",
+                        $"sentinel down-after-milliseconds {RedisSentinelGroup.ServiceName} 1000",
+                        $"sentinel failover-timeout {RedisSentinelGroup.ServiceName} 5000",
+                        "sentinel announce-ip 127.0.0.1",
+                        ""), cancellationToken))
+                .WithArgs(context => ((RedisProcessResource)context.Resource).AddArguments(context.Args, sentinel: true))
                 .WaitFor(primary!)
                 .WithReadinessProbe(async (resource, cancellationToken) =>
-                    await ServerProbes.SentinelAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", RedisSentinelGroup.ServiceName, cancellationToken))
+                    await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
                 .WithProcessCommands();
             group.Sentinels.Add(sentinel.Resource);
         }
@@ -91,21 +81,20 @@ public static class RedisSentinelExtensions
         return builder.AddResource(group)
             .OnInitializeResource(async (resource, e, cancellationToken) =>
             {
-                // Not a process: running once its Sentinels are (its readiness is theirs, asked through the first that answers).
-                var notifications = e.Notifications;
+                // Not a process: running once its Sentinels are.
                 foreach (var sentinel in resource.Sentinels)
                 {
-                    await notifications.WaitForResourceHealthyAsync(sentinel.Name, cancellationToken);
+                    await e.Notifications.WaitForResourceHealthyAsync(sentinel.Name, cancellationToken);
                 }
 
-                await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.Running, StartTimeStamp = s.StartTimeStamp ?? DateTime.UtcNow });
+                await e.Notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.Running, StartTimeStamp = s.StartTimeStamp ?? DateTime.UtcNow });
             })
             .WithReadinessProbe(async (resource, cancellationToken) =>
             {
                 var password = await resource.Password.GetValueAsync(cancellationToken) ?? "";
-                foreach (var sentinel in resource.Sentinels)
+                foreach (var sentinel in resource.Sentinels.Where(s => s.PrimaryEndpoint.IsAllocated))
                 {
-                    if (sentinel.PrimaryEndpoint.IsAllocated && await ServerProbes.SentinelAsync(sentinel.PrimaryEndpoint.Port, password, RedisSentinelGroup.ServiceName, cancellationToken))
+                    if (await ServerProbes.SentinelReadyAsync(sentinel.PrimaryEndpoint.Port, password, RedisSentinelGroup.ServiceName, replicas, cancellationToken))
                     {
                         return true;
                     }
@@ -113,13 +102,5 @@ public static class RedisSentinelExtensions
 
                 return false;
             });
-    }
-
-    /// <summary>The config file (0600) holds the password, written where <c>{0}</c> stands, so it appears in no process listing.</summary>
-    private static async Task WriteConfigAsync(RedisProcessResource resource, string lines, CancellationToken cancellationToken)
-    {
-        var password = await resource.Password.GetValueAsync(cancellationToken);
-        await File.WriteAllTextAsync(resource.ConfigFile, $"requirepass {password}\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, lines, password), cancellationToken);
-        PrivateFiles.SetMode(resource.ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 }

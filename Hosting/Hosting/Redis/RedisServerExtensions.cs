@@ -16,15 +16,11 @@ public static class RedisServerExtensions
         }
 
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
-        var redis = new RedisProcessResource(name, Installed.Require("redis-server", "redis-server"), RunDirectory.Of(builder).CreateFolder(name), password);
+        var redis = new RedisProcessResource(name, Installed.Require("redis-server", "redis-server"), RunDirectory.Of(builder).CreatePrivateFolder(name), password);
         return builder.AddResource(redis)
             .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
-            .OnBeforeResourceStarted(async (resource, _, cancellationToken) =>
-            {
-                await File.WriteAllTextAsync(resource.ConfigFile, $"requirepass {await resource.Password.GetValueAsync(cancellationToken)}\n", cancellationToken);
-                PrivateFiles.SetMode(resource.ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            })
-            .WithArgs(context => redis.AddServerArguments(context.Args))
+            .OnBeforeResourceStarted((resource, _, cancellationToken) => resource.WriteConfigAsync("", cancellationToken))
+            .WithArgs(context => redis.AddArguments(context.Args))
             .WithReadinessProbe(async (resource, cancellationToken) =>
                 await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
             .WithProcessCommands();
