@@ -1,13 +1,13 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Platform.Hosting.Infrastructure;
 
 namespace Platform.Benchmarks;
 
 /// <summary>
 /// Debian's wrk as the closed-loop load generator: a small C process, so the figures are the server's and not those of
 /// a .NET client sharing its two cores (the in-process HttpClient loop it replaced spent about half the machine on
-/// itself). Runs to its duration and is waited for; killed by its PID if it overruns.
+/// itself). Runs to its duration through <see cref="OneShotProcess"/>, which kills it if it overruns.
 /// </summary>
 internal static partial class Wrk
 {
@@ -53,31 +53,21 @@ internal static partial class Wrk
             arguments.AddRange(["-s", script]);
         }
 
-        using var process = Process.Start(new ProcessStartInfo(Path, [.. arguments, url.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("wrk did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var overrun = new CancellationTokenSource(duration + TimeSpan.FromSeconds(30));
+        var limit = duration + TimeSpan.FromSeconds(30);
+        using var overrun = new CancellationTokenSource(limit);
+        string text;
         try
         {
-            await process.WaitForExitAsync(overrun.Token);
+            text = await OneShotProcess.RunAsync([Path, .. arguments, url.ToString()], Environment.CurrentDirectory, overrun.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill();
-            await process.WaitForExitAsync(CancellationToken.None); // its output readers finish with it
-            throw new TimeoutException($"wrk ran past {duration + TimeSpan.FromSeconds(30)} against {url}.");
+            throw new TimeoutException($"wrk ran past {limit} against {url}; it was killed.");
         }
 
-        var text = await output;
-        var failed = NonSuccess().Match(text);
-        if (process.ExitCode != 0 || failed.Success)
+        if (NonSuccess().Match(text) is { Success: true } failed)
         {
-            throw new InvalidOperationException($"wrk against {url}: exit {process.ExitCode}, {(failed.Success ? failed.Value : "")} {await errors}\n{text}");
+            throw new InvalidOperationException($"wrk against {url}: {failed.Value}\n{text}");
         }
 
         return (Number(RequestsPerSecond(), text), Latency("50", text), Latency("99", text));

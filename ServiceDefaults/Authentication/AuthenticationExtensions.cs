@@ -54,7 +54,7 @@ internal static class AuthenticationExtensions
                 OnTokenValidated = async context =>
                 {
                     if (services.GetService<RevokedTokens>() is { } revoked
-                        && await revoked.IsRevokedAsync(context.Principal?.FindFirst(PlatformClaims.TokenId)?.Value, context.Principal?.FindFirst(PlatformClaims.Family)?.Value))
+                        && await revoked.IsRevokedAsync(context.Principal?.FindFirst(PlatformClaims.Family)?.Value))
                     {
                         context.Fail("The token has been revoked.");
                     }

@@ -5,8 +5,8 @@ using StackExchange.Redis;
 namespace Platform.ServiceDefaults.Authentication;
 
 /// <summary>
-/// Revocation list in Redis: a revoked token id, or a revoked refresh family (logout, reuse detected), is
-/// remembered until the access tokens it covers expire. Checked on every authenticated request.
+/// Revocation list in Redis: a revoked refresh family (logout, reuse detected) is remembered until the access tokens
+/// issued in it expire; every access token names its family, so one lookup per authenticated request covers them all.
 /// When Redis cannot be reached the check fails open and logs: tokens are still verified by signature
 /// and expiry, and live at most <see cref="AccessTokenLifetime"/>. Availability over a short window of
 /// stale revocation is the documented trade-off.
@@ -23,17 +23,6 @@ public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBrea
 
     private readonly bool _replicated = !string.IsNullOrEmpty(ConfigurationOptions.Parse(redis.Configuration).ServiceName);
 
-    public async Task RevokeAsync(string tokenId, string family, TimeSpan remaining)
-    {
-        var db = redis.GetDatabase();
-        var ttl = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
-        await breaker.RunAsync("revoke", async () =>
-        {
-            await Task.WhenAll(db.StringSetAsync(TokenKey(tokenId), "1", ttl), db.StringSetAsync(FamilyKey(family), "1", AccessTokenLifetime));
-            await OnAReplicaAsync(db);
-        });
-    }
-
     public Task RevokeFamilyAsync(string family) => breaker.RunAsync("revoke-family", async () =>
     {
         var db = redis.GetDatabase();
@@ -49,17 +38,16 @@ public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBrea
         }
     }
 
-    public async Task<bool> IsRevokedAsync(string? tokenId, string? family)
+    public async Task<bool> IsRevokedAsync(string? family)
     {
+        if (family is null)
+        {
+            return false; // a service's own token belongs to no family, and is never revoked
+        }
+
         try
         {
-            return await breaker.RunAsync("revocation-check", async () =>
-            {
-                var db = redis.GetDatabase();
-                var token = tokenId is null ? Task.FromResult(false) : db.KeyExistsAsync(TokenKey(tokenId));
-                var fam = family is null ? Task.FromResult(false) : db.KeyExistsAsync(FamilyKey(family));
-                return await token || await fam;
-            });
+            return await breaker.RunAsync("revocation-check", () => redis.GetDatabase().KeyExistsAsync(FamilyKey(family)));
         }
         catch (Exception e) when (RedisCircuitBreaker.IsOutage(e))
         {
@@ -67,8 +55,6 @@ public sealed class RevokedTokens(IConnectionMultiplexer redis, RedisCircuitBrea
             return false;
         }
     }
-
-    private static string TokenKey(string tokenId) => $"auth:revoked:token:{tokenId}";
 
     private static string FamilyKey(string family) => $"auth:revoked:family:{family}";
 }

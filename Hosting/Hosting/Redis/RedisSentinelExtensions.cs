@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Platform.Hosting.Infrastructure;
-using Platform.Hosting.Processes;
 
 namespace Platform.Hosting.Redis;
 
@@ -21,49 +20,28 @@ public static class RedisSentinelExtensions
             throw new NotSupportedException("The highly available Redis has local processes only so far: no container shape, and nothing for the manifest.");
         }
 
-        var command = Installed.Require("redis-server", "redis-server");
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
         var group = new RedisSentinelGroup(name, password);
-        IResourceBuilder<RedisProcessResource>? primary = null;
-        for (var i = 0; i <= replicas; i++)
+        var primary = AddServer(0);
+        for (var i = 1; i <= replicas; i++)
         {
-            var server = builder.AddResource(new RedisProcessResource($"{name}-{i}", command, RunDirectory.Of(builder).CreatePrivateFolder($"{name}-{i}"), password))
-                .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
-                // masterauth: any server may become a replica after a failover.
-                .OnBeforeResourceStarted((resource, _, cancellationToken) => resource.WriteConfigAsync("masterauth {0}\nreplica-announce-ip 127.0.0.1\n", cancellationToken))
-                .WithArgs(context => ((RedisProcessResource)context.Resource).AddArguments(context.Args))
-                .WithReadinessProbe(async (resource, cancellationToken) =>
-                    await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
-                .WithProcessCommands();
-            if (primary is null)
+            // Where a failover has moved the primary, the Sentinels tell a (re)started replica whom to follow.
+            AddServer(i).WaitFor(primary).WithArgs(context =>
             {
-                primary = server;
-            }
-            else
-            {
-                // Where a failover has moved the primary, the Sentinels tell a (re)started replica whom to follow.
-                var first = primary.Resource;
-                server.WaitFor(primary).WithArgs(context =>
-                {
-                    context.Args.Add("--replicaof");
-                    context.Args.Add("127.0.0.1");
-                    context.Args.Add(first.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-                });
-            }
-
-            group.Servers.Add(server.Resource);
+                context.Args.Add("--replicaof");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add(primary.Resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+            });
         }
 
-        var servers = group.Servers;
         for (var i = 0; i < sentinels; i++)
         {
-            var sentinel = builder.AddResource(new RedisProcessResource($"{name}-sentinel-{i}", command, RunDirectory.Of(builder).CreatePrivateFolder($"{name}-sentinel-{i}"), password))
-                .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
+            var sentinel = builder.AddRedisProcess($"{name}-sentinel-{i}", password)
                 .OnBeforeResourceStarted((resource, _, cancellationToken) => File.Exists(resource.ConfigFile)
                     ? Task.CompletedTask // a restarted Sentinel goes on from the state it wrote back, which knows of any failover
                     : resource.WriteConfigAsync(string.Join('\n',
                         // A majority agrees the primary is down after 1 s of silence; a failover that stalls is tried again after 5 s.
-                        $"sentinel monitor {RedisSentinelGroup.ServiceName} 127.0.0.1 {servers[0].PrimaryEndpoint.Port} {sentinels / 2 + 1}",
+                        $"sentinel monitor {RedisSentinelGroup.ServiceName} 127.0.0.1 {primary.Resource.PrimaryEndpoint.Port} {sentinels / 2 + 1}",
                         $"sentinel auth-pass {RedisSentinelGroup.ServiceName} {{0}}",
                         "sentinel sentinel-pass {0}",
                         $"sentinel down-after-milliseconds {RedisSentinelGroup.ServiceName} 1000",
@@ -71,10 +49,7 @@ public static class RedisSentinelExtensions
                         "sentinel announce-ip 127.0.0.1",
                         ""), cancellationToken))
                 .WithArgs(context => ((RedisProcessResource)context.Resource).AddArguments(context.Args, sentinel: true))
-                .WaitFor(primary!)
-                .WithReadinessProbe(async (resource, cancellationToken) =>
-                    await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
-                .WithProcessCommands();
+                .WaitFor(primary);
             group.Sentinels.Add(sentinel.Resource);
         }
 
@@ -91,10 +66,10 @@ public static class RedisSentinelExtensions
             })
             .WithReadinessProbe(async (resource, cancellationToken) =>
             {
-                var password = await resource.Password.GetValueAsync(cancellationToken) ?? "";
+                var secret = await resource.Password.GetValueAsync(cancellationToken) ?? "";
                 foreach (var sentinel in resource.Sentinels.Where(s => s.PrimaryEndpoint.IsAllocated))
                 {
-                    if (await ServerProbes.SentinelReadyAsync(sentinel.PrimaryEndpoint.Port, password, RedisSentinelGroup.ServiceName, replicas, cancellationToken))
+                    if (await ServerProbes.SentinelReadyAsync(sentinel.PrimaryEndpoint.Port, secret, RedisSentinelGroup.ServiceName, replicas, cancellationToken))
                     {
                         return true;
                     }
@@ -102,5 +77,10 @@ public static class RedisSentinelExtensions
 
                 return false;
             });
+
+        // masterauth: any server may become a replica after a failover.
+        IResourceBuilder<RedisProcessResource> AddServer(int index) => builder.AddRedisProcess($"{name}-{index}", password)
+            .OnBeforeResourceStarted((resource, _, cancellationToken) => resource.WriteConfigAsync("masterauth {0}\nreplica-announce-ip 127.0.0.1\n", cancellationToken))
+            .WithArgs(context => ((RedisProcessResource)context.Resource).AddArguments(context.Args));
     }
 }

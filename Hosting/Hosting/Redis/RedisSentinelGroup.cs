@@ -13,9 +13,7 @@ public sealed class RedisSentinelGroup(string name, ParameterResource password) 
 
     public ParameterResource Password { get; } = password;
 
-    /// <summary>The servers, the first started as the primary (a failover moves that role).</summary>
-    public List<RedisProcessResource> Servers { get; } = [];
-
+    /// <summary>The Sentinels, whose addresses the connection string names.</summary>
     public List<RedisProcessResource> Sentinels { get; } = [];
 
     public ReferenceExpression ConnectionStringExpression

@@ -16,13 +16,19 @@ public static class RedisServerExtensions
         }
 
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
-        var redis = new RedisProcessResource(name, Installed.Require("redis-server", "redis-server"), RunDirectory.Of(builder).CreatePrivateFolder(name), password);
-        return builder.AddResource(redis)
-            .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
+        return builder.AddRedisProcess(name, password)
             .OnBeforeResourceStarted((resource, _, cancellationToken) => resource.WriteConfigAsync("", cancellationToken))
-            .WithArgs(context => redis.AddArguments(context.Args))
+            .WithArgs(context => ((RedisProcessResource)context.Resource).AddArguments(context.Args));
+    }
+
+    /// <summary>
+    /// One redis-server process (a server or a Sentinel) in a private folder, on a port DCP allocates, ready when it
+    /// answers AUTH and PING, with kill/pause/resume commands; the caller writes its config and gives its arguments.
+    /// </summary>
+    internal static IResourceBuilder<RedisProcessResource> AddRedisProcess(this IDistributedApplicationBuilder builder, string name, ParameterResource password)
+        => builder.AddResource(new RedisProcessResource(name, Installed.Require("redis-server", "redis-server"), RunDirectory.Of(builder).CreatePrivateFolder(name), password))
+            .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
             .WithReadinessProbe(async (resource, cancellationToken) =>
                 await ServerProbes.RedisAsync(resource.PrimaryEndpoint.Port, await resource.Password.GetValueAsync(cancellationToken) ?? "", cancellationToken))
             .WithProcessCommands();
-    }
 }

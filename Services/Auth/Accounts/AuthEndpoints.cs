@@ -145,12 +145,11 @@ internal static class AuthEndpoints
         };
     }
 
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal user, TokenService tokens, RevokedTokens revoked, TimeProvider clock, CancellationToken cancellationToken)
+    /// <summary>Revokes the token's family: its refresh tokens and every access token issued in it, this one included.</summary>
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal user, TokenService tokens, CancellationToken cancellationToken)
     {
         var family = Guid.Parse(user.FindFirstValue(PlatformClaims.Family) ?? throw new InvalidOperationException("Token without a family."));
-        var expires = DateTimeOffset.FromUnixTimeSeconds(long.Parse(user.FindFirstValue("exp")!, System.Globalization.CultureInfo.InvariantCulture));
         await tokens.RevokeFamilyAsync(family, cancellationToken);
-        await revoked.RevokeAsync(user.FindFirstValue(PlatformClaims.TokenId)!, family.ToString(), expires - clock.GetUtcNow());
         return Results.NoContent();
     }
 
