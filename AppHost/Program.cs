@@ -151,6 +151,7 @@ if (systems.Contains("query")) // seed 000: SQL over partitions spread on three 
 }
 
 builder.LaunchProjectsFromBuildOutput(); // not through dotnet run: one process per replica, a faster boot
+builder.ExportTelemetryOnlyToTheDashboard(); // the test host has no dashboard: no OTLP to a port where nothing listens
 builder.CheckHealthPromptly(); // re-check an unhealthy resource every 100 ms, not after Aspire's 1–5 s back-off
 builder.AddFaultInjection(); // kill, pause and resume on every resource; with --EdgeProxies=true a fault proxy on every edge
 builder.AnnounceWhenReady();

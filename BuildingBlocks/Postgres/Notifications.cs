@@ -24,4 +24,18 @@ public static class Notifications
             throw;
         }
     }
+
+    /// <summary>
+    /// Waits on a listening <paramref name="connection"/> for the next NOTIFY, or until the table's next row falls due:
+    /// <paramref name="secondsUntilDueSql"/> answers how many seconds that is (negative when one is due but someone else
+    /// holds it, null when no row waits), so a loop with nothing to do sleeps exactly as long as it can. At most
+    /// <paramref name="ceiling"/> (the net under a notification missed while reconnecting), at least a quarter of a second.
+    /// </summary>
+    public static async Task WaitForNewsOrDueAsync(NpgsqlConnection connection, string secondsUntilDueSql, TimeSpan ceiling, CancellationToken cancellationToken)
+    {
+        await using var due = new NpgsqlCommand(secondsUntilDueSql, connection);
+        var seconds = await due.ExecuteScalarAsync(cancellationToken) is double s ? s : (double?)null;
+        var wait = seconds is { } until ? TimeSpan.FromSeconds(Math.Clamp(until, 0.25, ceiling.TotalSeconds)) : ceiling;
+        await connection.WaitAsync(wait, cancellationToken);
+    }
 }

@@ -11,8 +11,9 @@ public sealed record OrderLineRequest(string? ProductId, int Quantity);
 public sealed record PlaceOrderRequest(IReadOnlyList<OrderLineRequest?>? Items, string? CustomerId, string? PaymentToken);
 
 /// <summary>
-/// <c>POST /api/v1/orders</c> places an order and waits for its checkout until <c>Commerce:CheckoutBudget</c> (8 s,
-/// inside the gateway's 10 s budget for orders) after the request arrived:
+/// <c>POST /api/v1/orders</c> places an order and waits for its checkout until <c>Commerce:CheckoutBudget</c> (6 s
+/// after the handler starts, inside the gateway's 10 s budget for orders: the rest covers a request that queued on the way
+/// in on a busy machine, where 8 s once let the gateway answer 504 first) after the request arrived:
 /// 201 confirmed; a problem when it failed (400 insufficient stock, 402 payment declined, 409 payment timeout or another
 /// failure), each with an <c>error</c> code; 202 and a Location to poll when it is still running.
 /// A signed-in user orders as themself; without a token, only where <c>Commerce:AllowGuests</c> is on, as the
@@ -32,7 +33,7 @@ internal static class OrderEndpoints
 
     private static async Task<IResult> PlaceAsync(PlaceOrderRequest request, HttpContext http, OrderStore orders, SagaOptions sagaOptions, IConfiguration configuration, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var deadline = clock.GetUtcNow() + configuration.GetValue("Commerce:CheckoutBudget", TimeSpan.FromSeconds(8));
+        var deadline = clock.GetUtcNow() + configuration.GetValue("Commerce:CheckoutBudget", TimeSpan.FromSeconds(6));
         var signedIn = http.User.Identity?.IsAuthenticated == true;
         var errors = Validate(request, signedIn);
         var key = http.Request.Headers["Idempotency-Key"].ToString();

@@ -15,7 +15,6 @@ builder.Services.AddHttpClient<OrdersClient>(http => http.BaseAddress = new Uri(
 builder.Services.AddSingleton<IReport, InventorySummaryReport>();
 builder.Services.AddSingleton<IReport, SalesSummaryReport>();
 builder.Services.AddSingleton<ReportJobs>();
-builder.Services.AddSingleton<ReportSignal>();
 builder.Services.AddHostedService<ReportWorker>();
 
 var app = builder.Build();

@@ -21,7 +21,7 @@ internal static class ReportEndpoints
         app.MapGet("/api/v1/reports/status/{jobId:guid}", StatusAsync);
     }
 
-    private static async Task<IResult> GenerateAsync(GenerateReportRequest request, HttpContext http, ReportJobs jobs, ReportSignal signal, IEnumerable<IReport> reports, IConfiguration configuration, CancellationToken cancellationToken)
+    private static async Task<IResult> GenerateAsync(GenerateReportRequest request, HttpContext http, ReportJobs jobs, IEnumerable<IReport> reports, IConfiguration configuration, CancellationToken cancellationToken)
     {
         if (!Allowed(http, configuration))
         {
@@ -48,7 +48,6 @@ internal static class ReportEndpoints
         }
 
         var id = await jobs.QueueAsync(request.ReportType!, start!.Value, end!.Value, cancellationToken);
-        signal.Queued();
         return Results.Accepted($"/api/v1/reports/status/{id}", new ReportJobAccepted(id, "queued"));
     }
 

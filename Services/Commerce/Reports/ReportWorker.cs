@@ -2,25 +2,13 @@ using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Reports;
 
-/// <summary>Wakes the worker when this replica queues a job (other replicas' jobs are found by the worker's periodic look).</summary>
-internal sealed class ReportSignal : IDisposable
-{
-    private readonly SemaphoreSlim _queued = new(0);
-
-    public void Queued() => _queued.Release();
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _queued.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => _queued.Dispose();
-}
-
 /// <summary>
 /// Runs report jobs one at a time: claims the oldest due job under a lease, runs its report from its checkpoint, and
 /// records the result. A failed attempt is retried with the platform's backoff up to <see cref="MaxAttempts"/> times, then
 /// the job fails with the reason. Stopping hands a running job back at once (its checkpoint kept); a worker that dies
 /// holds it only until its lease runs out.
 /// </summary>
-internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports, ReportSignal signal, TimeProvider clock, IConfiguration configuration, ILogger<ReportWorker> logger)
+internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports, TimeProvider clock, IConfiguration configuration, ILogger<ReportWorker> logger)
     : BackgroundService
 {
     public const int MaxAttempts = 3;
@@ -34,13 +22,17 @@ internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports
         {
             try
             {
-                if (await jobs.ClaimAsync(stoppingToken) is { } job)
+                await using var listener = await jobs.ListenAsync(stoppingToken);
+                while (!stoppingToken.IsCancellationRequested)
                 {
-                    await RunAsync(job, stoppingToken);
-                }
-                else
-                {
-                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                    if (await jobs.ClaimAsync(stoppingToken) is { } job)
+                    {
+                        await RunAsync(job, stoppingToken);
+                    }
+                    else
+                    {
+                        await ReportJobs.WaitForWorkAsync(listener, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -23,5 +23,12 @@ internal static class ReportsSchema
           updated_at timestamptz NOT NULL);
         CREATE INDEX report_jobs_open ON report_jobs (created_at) WHERE status IN ('queued', 'running');
         """,
+        // Workers wait for news of a job to run (queued, or handed back) instead of looking every second.
+        $"""
+        CREATE FUNCTION report_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN PERFORM pg_notify('{ReportJobs.Channel}', ''); RETURN NULL; END $$;
+        CREATE TRIGGER report_jobs_notify AFTER INSERT OR UPDATE OF status ON report_jobs
+          FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION report_jobs_notify();
+        """,
     ];
 }

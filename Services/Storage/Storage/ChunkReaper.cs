@@ -9,21 +9,31 @@ namespace Platform.Storage;
 /// <summary>
 /// The delete cascade: removes each due copy in <c>chunk_removals</c> from its chunk server (a copy already gone counts
 /// as removed), and tries a failed one again later, backing off as the platform's redeliveries do. Several storage replicas share the queue (SKIP LOCKED).
-/// Looks for due work every second.
+/// Between rounds it sleeps until a copy is queued (a NOTIFY from <c>chunk_removals</c>) or the next one falls due.
 /// </summary>
-internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, ILogger<ChunkReaper> logger) : BackgroundService
+internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, TimeProvider clock, ILogger<ChunkReaper> logger) : BackgroundService
 {
-    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
+    public const string Channel = "chunk_removals";
+
+    /// <summary>The longest it sleeps without news: the net under a notification missed while it reconnected.</summary>
+    private static readonly TimeSpan IdleCeiling = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await ReapAsync(stoppingToken) == 0)
+                await using var listener = await Notifications.ListenAsync(db, Channel, stoppingToken);
+                while (!stoppingToken.IsCancellationRequested)
                 {
-                    await Task.Delay(Idle, stoppingToken);
+                    if (await ReapAsync(stoppingToken) == 0)
+                    {
+                        await Notifications.WaitForNewsOrDueAsync(listener, "SELECT EXTRACT(EPOCH FROM min(due_at) - now())::float8 FROM chunk_removals", IdleCeiling, stoppingToken);
+                    }
+
+                    failures = 0;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -33,7 +43,7 @@ internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, ILo
             catch (NpgsqlException e)
             {
                 logger.LogWarning("Removing chunks failed ({Error}); trying again shortly.", e.Message);
-                await Task.Delay(Idle, stoppingToken);
+                await Task.Delay(ResilienceRules.Backoff(++failures, ResilienceRules.ReconnectCeiling), clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
