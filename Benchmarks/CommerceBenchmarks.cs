@@ -252,8 +252,8 @@ internal static partial class CommerceBenchmarks
         public static Summary Of(IReadOnlyList<Sample> samples, TimeSpan over)
         {
             var sorted = samples.Select(s => s.Milliseconds).Order().ToArray();
-            double At(double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))];
-            return new Summary(sorted.Length, sorted.Length / over.TotalSeconds, sorted.Length == 0 ? 0 : sorted.Average(), At(0.50), At(0.95), At(0.99), samples.Count(s => !s.Ok));
+            return new Summary(sorted.Length, sorted.Length / over.TotalSeconds, sorted.Length == 0 ? 0 : sorted.Average(),
+                Measure.Percentile(sorted, 0.50), Measure.Percentile(sorted, 0.95), Measure.Percentile(sorted, 0.99), samples.Count(s => !s.Ok));
         }
     }
 }

@@ -25,8 +25,12 @@ internal static class Measure
     public static (double P50, double P99) Percentiles(IReadOnlyCollection<double> samples)
     {
         var sorted = samples.Order().ToArray();
-        return sorted.Length == 0 ? (0, 0) : (sorted[(int)(sorted.Length * 0.50)], sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]);
+        return (Percentile(sorted, 0.50), Percentile(sorted, 0.99));
     }
+
+    /// <summary>The <paramref name="quantile"/> of samples sorted ascending (nearest rank); 0 when there are none.</summary>
+    public static double Percentile(double[] sorted, double quantile)
+        => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * quantile))];
 
     /// <summary>The machine's CPU time so far from /proc/stat, in clock ticks: (busy, total) over every core.</summary>
     public static (double Busy, double Total) MachineCpu()

@@ -292,7 +292,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", storage.User.AccessToken);
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         var upload = Gateway.SendAsync(request);
-        await Eventually.ReturnsAsync(TotalChunksAsync, total => total >= before + 4, TimeSpan.FromSeconds(30), "the upload's first two chunks on two servers each");
+        await Eventually.ReturnsAsync(TotalChunksAsync, total => total >= before + 4, TimeSpan.FromSeconds(60), "the upload's first two chunks on two servers each");
         await storage.Commands.KillAsync("storage");
         body.Release();
         await Record.ExceptionAsync(() => upload); // the gateway answers 502 or the connection drops: the upload is lost either way
