@@ -26,6 +26,17 @@ public static class Notifications
     }
 
     /// <summary>
+    /// A migration's SQL for a trigger <c>{name}_notify</c> that sends an empty NOTIFY on <paramref name="channel"/>
+    /// <paramref name="when"/> (for example <c>AFTER INSERT ON t FOR EACH STATEMENT</c>), so a loop can wait for the table's news.
+    /// </summary>
+    public static string TriggerSql(string name, string channel, string when) =>
+        $"""
+        CREATE FUNCTION {name}_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$;
+        CREATE TRIGGER {name}_notify {when} EXECUTE FUNCTION {name}_notify();
+        """;
+
+    /// <summary>
     /// Waits on a listening <paramref name="connection"/> for the next NOTIFY, or until the table's next row falls due:
     /// <paramref name="secondsUntilDueSql"/> answers how many seconds that is (negative when one is due but someone else
     /// holds it, null when no row waits), so a loop with nothing to do sleeps exactly as long as it can. At most

@@ -24,8 +24,6 @@ internal sealed class ReportJobs(NpgsqlDataSource db, TimeProvider clock, IConfi
 
     public TimeSpan Lease { get; } = configuration.GetValue("Reports:Lease", TimeSpan.FromSeconds(5));
 
-    public Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken) => Notifications.ListenAsync(db, Channel, cancellationToken);
-
     /// <summary>
     /// Sleeps until a job is queued or handed back, or until the next job falls due: one retried later, or one whose
     /// worker's lease runs out (the worker died).

@@ -1,3 +1,5 @@
+using Npgsql;
+using Platform.Postgres;
 using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Reports;
@@ -8,7 +10,7 @@ namespace Platform.Reports;
 /// the job fails with the reason. Stopping hands a running job back at once (its checkpoint kept); a worker that dies
 /// holds it only until its lease runs out.
 /// </summary>
-internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports, TimeProvider clock, IConfiguration configuration, ILogger<ReportWorker> logger)
+internal sealed class ReportWorker(NpgsqlDataSource db, ReportJobs jobs, IEnumerable<IReport> reports, TimeProvider clock, IConfiguration configuration, ILogger<ReportWorker> logger)
     : BackgroundService
 {
     public const int MaxAttempts = 3;
@@ -22,7 +24,7 @@ internal sealed class ReportWorker(ReportJobs jobs, IEnumerable<IReport> reports
         {
             try
             {
-                await using var listener = await jobs.ListenAsync(stoppingToken);
+                await using var listener = await Notifications.ListenAsync(db, ReportJobs.Channel, stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     if (await jobs.ClaimAsync(stoppingToken) is { } job)

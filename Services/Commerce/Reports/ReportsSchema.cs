@@ -1,3 +1,5 @@
+using Platform.Postgres;
+
 namespace Platform.Reports;
 
 /// <summary>reportsdb migrations, applied in order at startup (append only).</summary>
@@ -24,11 +26,6 @@ internal static class ReportsSchema
         CREATE INDEX report_jobs_open ON report_jobs (created_at) WHERE status IN ('queued', 'running');
         """,
         // Workers wait for news of a job to run (queued, or handed back) instead of looking every second.
-        $"""
-        CREATE FUNCTION report_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN PERFORM pg_notify('{ReportJobs.Channel}', ''); RETURN NULL; END $$;
-        CREATE TRIGGER report_jobs_notify AFTER INSERT OR UPDATE OF status ON report_jobs
-          FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION report_jobs_notify();
-        """,
+        Notifications.TriggerSql("report_jobs", ReportJobs.Channel, "AFTER INSERT OR UPDATE OF status ON report_jobs FOR EACH ROW WHEN (NEW.status = 'queued')"),
     ];
 }

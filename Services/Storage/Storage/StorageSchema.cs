@@ -101,10 +101,6 @@ internal static class StorageSchema
         GRANT SELECT, DELETE ON chunk_removals TO {TenantTransaction.Role};
         """,
         // The reaper waits for news of copies to remove instead of looking every second.
-        $"""
-        CREATE FUNCTION chunk_removals_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN PERFORM pg_notify('{ChunkReaper.Channel}', ''); RETURN NULL; END $$;
-        CREATE TRIGGER chunk_removals_notify AFTER INSERT ON chunk_removals FOR EACH STATEMENT EXECUTE FUNCTION chunk_removals_notify();
-        """,
+        Notifications.TriggerSql("chunk_removals", ChunkReaper.Channel, "AFTER INSERT ON chunk_removals FOR EACH STATEMENT"),
     ];
 }
