@@ -429,7 +429,7 @@ public sealed class FileApiTests(StorageFixture storage, ITestOutputHelper outpu
     {
         var key = NewKey();
         (await PutAsync(key, Bytes(100_000, seed: 400))).Dispose();
-        var pool = new Npgsql.NpgsqlConnectionStringBuilder(await storage.ConnectionStringAsync("storagedb")).MaxPoolSize;
+        const int pool = ServiceDefaults.Clients.NpgsqlClientExtensions.RequestPoolSize;
         var peak = 0L;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
