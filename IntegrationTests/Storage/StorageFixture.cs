@@ -13,7 +13,7 @@ namespace Platform.IntegrationTests.Storage;
 /// signs up through the registration saga, which needs the users and workspaces services). Files go through the gateway
 /// with a user's token; the chunk servers are also reached over gRPC straight at their endpoints, as the seed's gRPC
 /// tests do. Chunks are 4 MiB here (64 MiB by default) so small files span several, a replaced or deleted file's chunks
-/// leave their servers after 1 s (10 min by default), a chunk server down for 3 s (2 min by default) has its copies made again elsewhere, an upload's copies are leased for 20 s at a time (10 min by default), and the gateway's per-client limit is raised for the concurrency tests.
+/// leave their servers after 1 s (10 min by default), a chunk server down for 3 s (2 min by default) has its copies made again elsewhere, an upload's copies are leased for 20 s at a time (10 min by default), the chunk reaper sleeps up to 10 min without news (30 s by default: a removal seen in time was woken for by its NOTIFY), and the gateway's per-client limit is raised for the concurrency tests.
 /// </summary>
 public sealed class StorageFixture : PlatformFixture
 {
@@ -27,7 +27,7 @@ public sealed class StorageFixture : PlatformFixture
     protected override string[] Arguments =>
     [
         "--Systems=platform,storage", "--Storage:ChunkSize=4194304", "--Storage:DeleteGrace=00:00:01", "--Storage:RepairAfter=00:00:03",
-        "--Storage:UploadLease=00:00:20",
+        "--Storage:UploadLease=00:00:20", "--Storage:ReaperIdleCeiling=00:10:00",
         "--RateLimiting:Burst=100000", "--RateLimiting:TokensPerSecond=100000",
     ];
 

@@ -33,7 +33,7 @@ internal sealed class ReportWorker(NpgsqlDataSource db, ReportJobs jobs, IEnumer
                     }
                     else
                     {
-                        await ReportJobs.WaitForWorkAsync(listener, stoppingToken);
+                        await jobs.WaitForWorkAsync(listener, stoppingToken);
                     }
                 }
             }

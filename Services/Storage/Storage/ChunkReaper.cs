@@ -11,12 +11,15 @@ namespace Platform.Storage;
 /// as removed), and tries a failed one again later, backing off as the platform's redeliveries do. Several storage replicas share the queue (SKIP LOCKED).
 /// Between rounds it sleeps until a copy is queued (a NOTIFY from <c>chunk_removals</c>) or the next one falls due.
 /// </summary>
-internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, TimeProvider clock, ILogger<ChunkReaper> logger) : BackgroundService
+internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, TimeProvider clock, IConfiguration configuration, ILogger<ChunkReaper> logger) : BackgroundService
 {
     public const string Channel = "chunk_removals";
 
-    /// <summary>The longest it sleeps without news: the net under a notification missed while it reconnected.</summary>
-    private static readonly TimeSpan IdleCeiling = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The longest it sleeps without news: the net under a notification missed while it reconnected. The storage tests
+    /// set 10 minutes, so a copy they see removed in time was woken for by its notification.
+    /// </summary>
+    private readonly TimeSpan _idleCeiling = configuration.GetValue("Storage:ReaperIdleCeiling", TimeSpan.FromSeconds(30));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,7 +33,7 @@ internal sealed class ChunkReaper(NpgsqlDataSource db, ChunkServers servers, Tim
                 {
                     if (await ReapAsync(stoppingToken) == 0)
                     {
-                        await Notifications.WaitForNewsOrDueAsync(listener, "SELECT EXTRACT(EPOCH FROM min(due_at) - now())::float8 FROM chunk_removals", IdleCeiling, stoppingToken);
+                        await Notifications.WaitForNewsOrDueAsync(listener, "SELECT EXTRACT(EPOCH FROM min(due_at) - now())::float8 FROM chunk_removals", _idleCeiling, stoppingToken);
                     }
 
                     failures = 0;
