@@ -101,31 +101,35 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     /// <summary>
     /// Marks <paramref name="node"/>'s copy of a partition fresh again, if no ingest has found a copy down since
     /// <paramref name="misses"/> was read (else it may have missed that batch too, and stays stale); true when marked.
+    /// <paramref name="stats"/>, when given, are the copy's own: those of a partition whose copies were all stale.
     /// </summary>
-    public async Task<bool> MarkFreshAsync(Guid tenant, string table, int partition, string node, long misses, CancellationToken cancellationToken)
+    public async Task<bool> MarkFreshAsync(Guid tenant, string table, int partition, string node, long misses, PartitionStats? stats, CancellationToken cancellationToken)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
         await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
-            UPDATE query_partitions SET stale = array_remove(stale, $4)
+            UPDATE query_partitions SET stale = array_remove(stale, $4), stats = COALESCE($6::jsonb, stats)
             WHERE table_name = $1 AND partition = $2 AND tenant_id = $3 AND misses = $5 AND $4 = ANY(stale)
-            """, table, partition, tenant, node, misses);
+            """, table, partition, tenant, node, misses, stats is null ? DBNull.Value : Jsonb(stats));
         var marked = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         await scope.Transaction.CommitAsync(cancellationToken);
         return marked;
     }
 
-    /// <summary>What an ingest left in each partition it reached: fresh statistics, and the copies that missed the batch (not read until they catch up). One transaction for the batch.</summary>
-    public async Task RecordIngestAsync(Guid tenant, string table, IReadOnlyList<(int Partition, PartitionStats Stats, IReadOnlyList<string> Missed)> partitions, CancellationToken cancellationToken)
+    /// <summary>
+    /// What an ingest left in each partition it reached: fresh statistics (null when only a stale copy took the batch: the
+    /// old ones stay), and the copies that missed the batch (not read until they catch up). One transaction for the batch.
+    /// </summary>
+    public async Task RecordIngestAsync(Guid tenant, string table, IReadOnlyList<(int Partition, PartitionStats? Stats, IReadOnlyList<string> Missed)> partitions, CancellationToken cancellationToken)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
         await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
         foreach (var (partition, stats, missed) in partitions)
         {
             batch.BatchCommands.Add(PgSql.BatchCommand("""
-                UPDATE query_partitions SET stats = $4::jsonb, stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[])),
+                UPDATE query_partitions SET stats = COALESCE($4::jsonb, stats), stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[])),
                   misses = misses + sign(cardinality($5::text[]))
                 WHERE table_name = $1 AND partition = $2 AND tenant_id = $3
-                """, table, partition, tenant, Jsonb(stats), missed.ToArray()));
+                """, table, partition, tenant, stats is null ? DBNull.Value : Jsonb(stats), missed.ToArray()));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);

@@ -9,7 +9,8 @@ namespace Platform.Query.Execution;
 /// Brings a copy that missed batches (its node was down when they came) up to date once its node answers again: the
 /// batches a fresh copy of the partition holds and the stale one lacks are read from the fresh one and sent to the stale
 /// one through its ingest (which takes a batch once), and the copy is marked fresh in the catalog unless another ingest
-/// found a copy down meanwhile. A DROP TABLE the node missed is replayed there first. It works for a tenant under that
+/// found a copy down meanwhile. A partition whose copies are all stale (each missed a batch another took) is merged: each
+/// copy is sent what the others hold, once all of them answer. A DROP TABLE the node missed is replayed there first. It works for a tenant under that
 /// tenant's own token, so the tenant's requests start it (a query, an insert or an ingest that meets a stale copy on a
 /// node that is up); until then the tenant reads its fresh copies, with one copy fewer to fail over to.
 /// </summary>
@@ -77,37 +78,59 @@ public sealed class CatchUp(MetadataCatalog catalog, NodeClient client, TenantNo
         {
             foreach (var node in partition.Stale.Where(n => nodes.IsUp(n) && !undropped.Contains(n)))
             {
-                if (partition.Readable.FirstOrDefault(nodes.IsUp) is not { } source)
+                // A fresh copy that answers is the source. When every copy is stale (each missed a batch another took),
+                // all of them together are: a copy holding every batch of every other holds every batch acknowledged.
+                var merge = !partition.Readable.Any(nodes.IsUp);
+                IReadOnlyList<string> sources = !merge ? [partition.Readable.First(nodes.IsUp)]
+                    : partition.Readable.Any() || !partition.Nodes.All(n => nodes.IsUp(n) && !undropped.Contains(n)) ? [] // wait for the fresh copy or the others
+                    : [.. partition.Nodes.Where(n => n != node)];
+                if (sources.Count == 0)
                 {
-                    continue; // no fresh copy answers: nothing to copy from yet
+                    continue;
                 }
 
-                if (await CopyAsync(job, table, partition.Index, source, node, ct) is { } copied
-                    && await catalog.MarkFreshAsync(job.Tenant, table.Name, partition.Index, node, partition.Misses, ct))
+                if (await CopyAsync(job, table, partition.Index, sources, node, ct) is { } copied
+                    && await catalog.MarkFreshAsync(job.Tenant, table.Name, partition.Index, node, partition.Misses, merge ? copied.Stats : null, ct))
                 {
-                    logger.LogInformation("The copy of {Table}[{Partition}] on {Node} caught up from {Source} ({Batches} batches) and is read again.", table.Name, partition.Index, node, source, copied);
+                    logger.LogInformation("The copy of {Table}[{Partition}] on {Node} caught up from {Sources} ({Batches} batches) and is read again.",
+                        table.Name, partition.Index, node, string.Join(", ", sources), copied.Batches);
                 }
             }
         }
     }
 
-    /// <summary>Sends <paramref name="target"/> the batches <paramref name="source"/> has and it lacks, until it lacks none; how many it was sent, or null when it is still behind.</summary>
-    private async Task<int?> CopyAsync(Job job, TableInfo table, int partition, string source, string target, CancellationToken ct)
+    /// <summary>
+    /// Sends <paramref name="target"/> the batches the <paramref name="sources"/> have and it lacks, until it lacks none:
+    /// how many it was sent and its statistics after the last (null when it was sent none), or null when it is still behind.
+    /// </summary>
+    private async Task<(int Batches, PartitionStats? Stats)?> CopyAsync(Job job, TableInfo table, int partition, IReadOnlyList<string> sources, string target, CancellationToken ct)
     {
         var sent = 0;
+        PartitionStats? stats = null;
         for (var pass = 0; pass < Passes; pass++)
         {
             var held = (await client.BatchesAsync(target, table.Name, partition, job.Token, ct)).ToHashSet(StringComparer.Ordinal);
-            var missing = (await client.BatchesAsync(source, table.Name, partition, job.Token, ct)).Where(b => !held.Contains(b)).ToList();
-            if (missing.Count == 0)
+            var missing = new List<(string Source, string Batch)>();
+            foreach (var source in sources)
             {
-                return sent;
+                foreach (var batch in await client.BatchesAsync(source, table.Name, partition, job.Token, ct))
+                {
+                    if (held.Add(batch))
+                    {
+                        missing.Add((source, batch));
+                    }
+                }
             }
 
-            foreach (var batch in missing)
+            if (missing.Count == 0)
+            {
+                return (sent, stats);
+            }
+
+            foreach (var (source, batch) in missing)
             {
                 var rows = await client.BatchRowsAsync(source, table.Name, partition, batch, job.Token, ct);
-                await client.IngestAsync(target, NodeClient.Serialize(new IngestRequest(table.Name, partition, batch, table.Schema, Convert.ToBase64String(rows))), job.Token, ct);
+                stats = (await client.IngestAsync(target, NodeClient.Serialize(new IngestRequest(table.Name, partition, batch, table.Schema, Convert.ToBase64String(rows))), job.Token, ct)).Stats;
                 sent++;
             }
         }

@@ -37,14 +37,16 @@ public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantN
                     return (Node: node, Result: (IngestResult?)null);
                 }
             }));
-            // A stale copy takes the batch too, but its statistics are those of a partition with rows missing: a fresh copy's come first.
-            var stored = answers.Where(a => a.Result is not null).OrderBy(a => partition.Stale.Contains(a.Node)).Select(a => a.Result!).ToList();
+            var stored = answers.Where(a => a.Result is not null).ToList();
             if (stored.Count == 0)
             {
                 throw new QueryFailedException(503, $"No copy of {table.Name} partition {share.Key} could take the batch ({string.Join(", ", partition.Nodes)} unreachable); send the same batch again.");
             }
 
-            return (Partition: share.Key, Rows: stored.Max(s => s.Inserted), Duplicate: stored.All(s => s.Duplicate), stored[0].Stats,
+            // A stale copy takes the batch too, but its statistics are those of a partition with rows missing: only a
+            // fresh copy's are recorded (with none, the partition keeps its statistics until its copies catch up).
+            var fresh = stored.FirstOrDefault(a => !partition.Stale.Contains(a.Node)).Result;
+            return (Partition: share.Key, Rows: stored.Max(s => s.Result!.Inserted), Duplicate: stored.All(s => s.Result!.Duplicate), fresh?.Stats,
                 Missed: (IReadOnlyList<string>)[.. answers.Where(a => a.Result is null).Select(a => a.Node)]);
         }));
         await catalog.RecordIngestAsync(tenant, table.Name, [.. outcomes.Select(o => (o.Partition, o.Stats, o.Missed))], cancellationToken);
