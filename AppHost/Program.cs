@@ -132,11 +132,17 @@ if (systems.Contains("storage")) // seed 004: a storage gateway placing each chu
 
 if (systems.Contains("query")) // seed 000: SQL over partitions spread on three tenant nodes, planned by a cost-based optimizer
 {
+    var queryCatalog = builder.AddProject<Projects.QueryCatalog>("query-catalog") // tables, placement, statistics: asked with the user's token
+        .WithHttpEndpoint()
+        .WithDatabase(postgres, "querydb")
+        .WithReference(cache).WaitFor(cache)
+        .WithReference(auth)
+        .WithHttpHealthCheck("/health");
     var query = builder.AddProject<Projects.Query>("query")
         .WithHttpEndpoint()
         .WithEndpoint(port: builder.Configuration.GetValue("PgPort", 15432), name: "pg", scheme: "tcp", env: "PG_PORT") // the PostgreSQL wire protocol: psql, Npgsql, BI tools
         .WithReplicas(2)
-        .WithDatabase(postgres, "querydb")
+        .WithReference(queryCatalog).WaitFor(queryCatalog)
         .WithReference(cache).WaitFor(cache)
         .WithReference(auth)
         .WithSettings(builder.Configuration, "Query")

@@ -180,7 +180,7 @@ internal static class QueryBenchmarks
         }
 
         var control = app.Control();
-        foreach (var service in new[] { "query", "nodes-0", "nodes-1", "nodes-2" })
+        foreach (var service in new[] { "query", "query-catalog", "nodes-0", "nodes-1", "nodes-2" })
         {
             foreach (var replica in await control.ReplicasAsync(service))
             {

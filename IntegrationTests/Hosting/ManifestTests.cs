@@ -55,7 +55,8 @@ public sealed class ManifestTests(ITestOutputHelper output)
             ["inventory"] = ["ConnectionStrings__inventorydb"],
             ["pricing"] = ["ConnectionStrings__pricingdb"],
             ["catalog"] = ["ConnectionStrings__catalogdb", "services__inventory__http__0", "services__pricing__http__0"],
-            ["query"] = ["ConnectionStrings__querydb", "ConnectionStrings__cache", "services__auth__http__0", "services__nodes-0__http__0", "services__nodes-1__http__0", "services__nodes-2__http__0"],
+            ["query-catalog"] = ["ConnectionStrings__querydb", "ConnectionStrings__cache", "services__auth__http__0"],
+            ["query"] = ["services__query-catalog__http__0", "ConnectionStrings__cache", "services__auth__http__0", "services__nodes-0__http__0", "services__nodes-1__http__0", "services__nodes-2__http__0"],
             ["nodes-0"] = ["QueryNode__DataDirectory", "ConnectionStrings__cache", "services__auth__http__0"],
             ["gateway"] = ["ConnectionStrings__cache", "services__auth__http__0", "services__users__http__0", "services__workspaces__http__0", "services__catalog__http__0", "services__query__http__0"],
         };

@@ -91,6 +91,15 @@ public sealed class QueryFixture : PlatformFixture
     /// <summary>The operation node's last console lines, for a failure message.</summary>
     public async Task<string> RecentErrorsAsync() => string.Join('\n', await App.LastLogLinesAsync("query", 40));
 
+    /// <summary>Partition discovery asked of the metadata catalog service itself, skipping the operation node, with the given token.</summary>
+    public async Task<HttpResponseMessage> CatalogAsync(string table, string token)
+    {
+        using var client = App.CreateHttpClient("query-catalog");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/tables?name={Uri.EscapeDataString(table)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request);
+    }
+
     /// <summary>A fragment sent straight to one tenant node, skipping the operation node, with the given token.</summary>
     public async Task<HttpResponseMessage> FragmentAsync(int node, string sql, string token)
     {

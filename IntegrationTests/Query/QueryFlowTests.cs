@@ -16,7 +16,7 @@ namespace Platform.IntegrationTests.Query;
 [Trait("Category", "query")]
 public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
 {
-    private static readonly string[] Services = ["query", "nodes-0", "nodes-1", "nodes-2"];
+    private static readonly string[] Services = ["query", "query-catalog", "nodes-0", "nodes-1", "nodes-2"];
 
     [Fact]
     public async Task The_complete_read_flow_over_a_million_rows_equals_the_reference_and_logging_out_revokes_the_token_everywhere()
@@ -86,6 +86,9 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
             var problem = await response.AssertProblemAsync(401);
             Assert.Contains("revoked", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
+
+        using var catalog = await query.CatalogAsync(table, user.AccessToken);
+        Assert.Contains("revoked", (await catalog.AssertProblemAsync(401)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -7,8 +7,8 @@ namespace Platform.IntegrationTests.Query;
 
 /// <summary>
 /// The optimizer's choices (co-located and broadcast joins, cheaper than gathering every row) checked on the plan's
-/// shape as well as the answer; tenant isolation on the operation node and on the nodes themselves; tokens refused by
-/// every query service; and a tenant node killed under a query.
+/// shape as well as the answer; tenant isolation on the operation node, in the catalog and on the nodes themselves; tokens
+/// refused by every query service; a tenant node killed under a query; the catalog service down.
 /// </summary>
 [Collection(QueryCollection.Name)]
 [Trait("Category", "query")]
@@ -156,7 +156,7 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Another_tenant_sees_no_table_through_the_operation_node_nor_on_the_nodes()
+    public async Task Another_tenant_sees_no_table_through_the_operation_node_nor_in_the_catalog_nor_on_the_nodes()
     {
         var table = $"secret_{Suffix()}";
         await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v VARCHAR) PARTITION BY HASH (id) PARTITIONS 3");
@@ -164,6 +164,18 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
 
         using var viaGateway = await query.SendAsync($"SELECT * FROM {table}", query.OtherTenant.AccessToken);
         await viaGateway.AssertProblemAsync(400);
+
+        // The catalog service asked directly: the owner finds the table's partitions, the other tenant nothing.
+        using (var owner = await query.CatalogAsync(table, query.User.AccessToken))
+        {
+            Assert.Equal(3, (await owner.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single().GetProperty("partitionList").GetArrayLength());
+        }
+
+        using (var other = await query.CatalogAsync(table, query.OtherTenant.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+            Assert.Empty((await other.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray());
+        }
 
         // Straight at every node, with a fragment naming the partition tables: the owner reads them where they lie; the
         // other tenant's database has none of them, on any node.
@@ -191,11 +203,13 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
     }
 
     [Fact]
-    public async Task A_forged_token_is_refused_by_the_operation_node_and_by_every_tenant_node()
+    public async Task A_forged_token_is_refused_by_the_operation_node_the_catalog_and_every_tenant_node()
     {
         var forged = query.User.AccessToken[..^4] + (query.User.AccessToken.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
         using var viaGateway = await query.SendAsync("SELECT 1", forged);
         await viaGateway.AssertProblemAsync(401);
+        using var catalog = await query.CatalogAsync("any", forged);
+        await catalog.AssertProblemAsync(401);
         for (var node = 0; node < 3; node++)
         {
             using var response = await query.FragmentAsync(node, "SELECT 1", forged);
@@ -232,5 +246,29 @@ public sealed class QueryPlanAndFailureTests(QueryFixture query, ITestOutputHelp
 
         var after = await Eventually.ReturnsAsync(() => query.SendAsync(sql), r => r.IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the nodes back");
         Assert.Equal(before.GetProperty("rows").ToString(), (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").ToString());
+    }
+
+    [Fact]
+    public async Task With_the_catalog_service_down_a_query_and_an_ingest_are_refused_with_503_and_nothing_is_stored()
+    {
+        var table = $"cataloged_{Suffix()}";
+        await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v INTEGER) PARTITION BY HASH (id) PARTITIONS 3");
+        await query.LoadAsync(table, QueryFixture.Csv("id,v", Enumerable.Range(1, 100).Select(i => $"{i},1")));
+        var sql = $"SELECT count(*), sum(v) FROM {table}";
+
+        await query.Commands.KillAsync("query-catalog");
+        try
+        {
+            using var refused = await query.SendAsync(sql);
+            Assert.Contains("catalog", (await refused.AssertProblemAsync(503)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+            using var ingest = await query.IngestAsync(table, QueryFixture.Csv("id,v", ["1000,5"]), "while-catalog-down");
+            await ingest.AssertProblemAsync(503);
+        }
+        finally
+        {
+            await query.Commands.StartAsync("query-catalog");
+        }
+
+        Assert.Equal("[[100,100]]", (await query.QueryAsync(sql)).GetProperty("rows").ToString()); // the refused batch is nowhere
     }
 }

@@ -1,5 +1,3 @@
-using Npgsql;
-using Platform.Postgres;
 using Platform.Query.Api;
 using Platform.Query.Catalog;
 using Platform.Query.Execution;
@@ -10,9 +8,7 @@ using Platform.ServiceDefaults.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddPlatformDatabase("querydb");
 builder.AddPlatformRedis("cache"); // revoked tokens are refused here as everywhere
-builder.Services.AddSingleton<MetadataCatalog>();
 builder.Services.AddSingleton<TenantNodes>();
 builder.Services.AddSingleton<NodeClient>();
 builder.Services.AddSingleton<LocalEngine>();
@@ -30,10 +26,15 @@ builder.Services.AddHostedService<NodeHealthProbe>();
 // Fragments run as long as the query's budget and fail over to the partition's other copy here, not by a generic retry.
 #pragma warning disable EXTEXP0001 // removing the defaults' resilience handler is marked experimental; it is the documented way to opt one client out
 builder.Services.AddHttpClient(NodeClient.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan).RemoveAllResilienceHandlers();
+// Catalog calls are not retried either: a create or an ingest record sent twice is not the same as once (CatalogClient).
+builder.Services.AddHttpClient<CatalogClient>(http =>
+{
+    http.BaseAddress = new Uri("http://query-catalog");
+    http.Timeout = TimeSpan.FromSeconds(10);
+}).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
 var app = builder.Build();
-await SchemaMigrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), QuerySchema.Migrations);
 
 app.UseRouting();
 app.UseAuthentication();

@@ -35,9 +35,19 @@ internal static class QueryEndpoints
     }
 
     /// <summary>Partition discovery: where each partition's copies are, which of them are stale (not read until caught up), the rows it holds.</summary>
-    private static async Task<IResult> DescribeAsync(string table, HttpContext context, MetadataCatalog catalog)
+    private static async Task<IResult> DescribeAsync(string table, HttpContext context, CatalogClient catalog)
     {
-        if (await catalog.FindAsync(context.User.GetTenantId(), table, context.RequestAborted) is not { } info)
+        TableInfo? info;
+        try
+        {
+            info = await catalog.FindAsync(await BearerAsync(context), table, context.RequestAborted);
+        }
+        catch (QueryFailedException e)
+        {
+            return Failed(e);
+        }
+
+        if (info is null)
         {
             return Problem.NotFound($"relation \"{table}\" does not exist");
         }
@@ -132,7 +142,7 @@ internal static class QueryEndpoints
         _ => Problem.Of(e.Status, ProblemTypes.InvalidQuery, "Query failed", e.Message),
     };
 
-    private static async Task<IResult> IngestAsync(string table, string? batchId, HttpContext context, MetadataCatalog catalog, Ingestor ingestor)
+    private static async Task<IResult> IngestAsync(string table, string? batchId, HttpContext context, CatalogClient catalog, Ingestor ingestor)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -140,7 +150,17 @@ internal static class QueryEndpoints
         }
 
         var tenant = context.User.GetTenantId();
-        var info = await catalog.FindAsync(tenant, table, context.RequestAborted);
+        var token = await BearerAsync(context);
+        TableInfo? info;
+        try
+        {
+            info = await catalog.FindAsync(token, table, context.RequestAborted);
+        }
+        catch (QueryFailedException e)
+        {
+            return Failed(e);
+        }
+
         if (info is null)
         {
             return Problem.NotFound($"relation \"{table}\" does not exist");
@@ -170,7 +190,7 @@ internal static class QueryEndpoints
         batchId ??= Guid.NewGuid().ToString("N"); // answered, so a client that did not name the batch can send it again safely
         try
         {
-            var outcome = await ingestor.IngestAsync(tenant, info, batchId, rows, await BearerAsync(context), context.RequestAborted);
+            var outcome = await ingestor.IngestAsync(tenant, info, batchId, rows, token, context.RequestAborted);
             return Results.Ok(new { table, batchId, rows = outcome.Duplicate ? 0 : outcome.Rows, received = rows.Count, outcome.Partitions, outcome.Duplicate });
         }
         catch (QueryFailedException e)

@@ -29,7 +29,7 @@ public sealed record RowsOutcome(DbDataReader Reader, QueryExecution Execution, 
 /// exceptions: <see cref="SqlSyntaxException"/> and <see cref="PlanningException"/> (the client's, with a position),
 /// <see cref="QueryFailedException"/> (with a status).
 /// </summary>
-public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordinator, Ingestor ingestor, TableDdl tables, CatchUp catchUp, QueryAdmission admission)
+public sealed class StatementRunner(CatalogClient catalog, Coordinator coordinator, Ingestor ingestor, TableDdl tables, CatchUp catchUp, QueryAdmission admission)
 {
     public async Task<StatementOutcome> RunAsync(string sql, Guid tenant, string token, string? batchId, CancellationToken cancellationToken)
     {
@@ -81,17 +81,17 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
                     return new TextOutcome("QUERY PLAN", explain.Analyze ? await AnalyzeAsync(explained, token, cancellationToken) : PlanText.Lines(explained));
 
                 case CreateTable create:
-                    return await tables.CreateAsync(tenant, TableDefinition.From(create), token, cancellationToken) || create.IfNotExists
+                    return await tables.CreateAsync(TableDefinition.From(create), token, cancellationToken) || create.IfNotExists
                         ? new CommandOutcome("CREATE TABLE")
                         : throw new QueryFailedException(409, $"relation \"{create.Name}\" already exists");
 
                 case DropTable drop:
-                    return await tables.DropAsync(tenant, drop.Name, token, cancellationToken) || drop.IfExists
+                    return await tables.DropAsync(drop.Name, token, cancellationToken) || drop.IfExists
                         ? new CommandOutcome("DROP TABLE")
                         : throw new PlanningException($"relation \"{drop.Name}\" does not exist", drop.At, PlanningException.UndefinedTable);
 
                 case Insert insert:
-                    var table = await catalog.FindAsync(tenant, insert.Table, cancellationToken) ?? throw new PlanningException($"relation \"{insert.Table}\" does not exist", insert.At, PlanningException.UndefinedTable);
+                    var table = await catalog.FindAsync(token, insert.Table, cancellationToken) ?? throw new PlanningException($"relation \"{insert.Table}\" does not exist", insert.At, PlanningException.UndefinedTable);
                     var inserted = await ingestor.IngestAsync(tenant, table, batchId ?? Guid.NewGuid().ToString("N"), InsertRows.Of(table, insert), token, cancellationToken);
                     return new CommandOutcome($"INSERT 0 {(inserted.Duplicate ? 0 : inserted.Rows)}");
 
@@ -127,7 +127,7 @@ public sealed class StatementRunner(MetadataCatalog catalog, Coordinator coordin
     private async Task<IReadOnlyDictionary<string, TableInfo>> TablesAsync(Guid tenant, Select query, string token, CancellationToken cancellationToken)
     {
         var refs = DistributedPlanner.TableRefs(query.From).ToList();
-        var tables = await catalog.FindAsync(tenant, [.. refs.Select(r => r.Name).Distinct()], cancellationToken);
+        var tables = await catalog.FindAsync(token, [.. refs.Select(r => r.Name).Distinct()], cancellationToken);
         foreach (var table in tables.Values)
         {
             catchUp.Offer(tenant, table, token);

@@ -14,7 +14,7 @@ namespace Platform.Query.Execution;
 /// tenant's own token, so the tenant's requests start it (a query, an insert or an ingest that meets a stale copy on a
 /// node that is up); until then the tenant reads its fresh copies, with one copy fewer to fail over to.
 /// </summary>
-public sealed class CatchUp(MetadataCatalog catalog, NodeClient client, TenantNodes nodes, ILogger<CatchUp> logger) : BackgroundService
+public sealed class CatchUp(CatalogClient catalog, NodeClient client, TenantNodes nodes, ILogger<CatchUp> logger) : BackgroundService
 {
     private const int Passes = 3; // a copy still behind after these (ingests keep coming) waits for the next request
     private readonly Channel<Job> _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -42,7 +42,7 @@ public sealed class CatchUp(MetadataCatalog catalog, NodeClient client, TenantNo
             {
                 await CatchUpAsync(job, stoppingToken);
             }
-            catch (Exception e) when (e is NodeDownException or QueryFailedException or HttpRequestException or Npgsql.NpgsqlException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is NodeDownException or QueryFailedException or HttpRequestException && !stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Catching up copies of {Table} stopped; the next request to it starts again: {Error}", job.Table, e.Message);
             }
@@ -55,12 +55,12 @@ public sealed class CatchUp(MetadataCatalog catalog, NodeClient client, TenantNo
 
     private async Task CatchUpAsync(Job job, CancellationToken ct)
     {
-        if (await catalog.FindAsync(job.Tenant, job.Table, ct) is not { } table)
+        if (await catalog.FindAsync(job.Token, job.Table, ct) is not { } table)
         {
             return;
         }
 
-        var undropped = (await catalog.MissedDropsAsync(job.Tenant, table.Name, ct)).ToHashSet();
+        var undropped = (await catalog.MissedDropsAsync(job.Token, table.Name, ct)).ToHashSet();
         var replayed = new List<string>();
         foreach (var node in undropped.Where(nodes.IsUp))
         {
@@ -70,7 +70,7 @@ public sealed class CatchUp(MetadataCatalog catalog, NodeClient client, TenantNo
 
         if (replayed.Count > 0)
         {
-            await catalog.RecordDropsAsync(job.Tenant, table.Name, [], replayed, ct);
+            await catalog.RecordDropsAsync(job.Token, table.Name, [], replayed, ct);
             undropped.ExceptWith(replayed);
         }
 
@@ -90,7 +90,7 @@ public sealed class CatchUp(MetadataCatalog catalog, NodeClient client, TenantNo
                 }
 
                 if (await CopyAsync(job, table, partition.Index, sources, node, ct) is { } copied
-                    && await catalog.MarkFreshAsync(job.Tenant, table.Name, partition.Index, node, partition.Misses, merge ? copied.Stats : null, ct))
+                    && await catalog.MarkFreshAsync(job.Token, table.Name, partition.Index, node, partition.Misses, merge ? copied.Stats : null, ct))
                 {
                     logger.LogInformation("The copy of {Table}[{Partition}] on {Node} caught up from {Sources} ({Batches} batches) and is read again.",
                         table.Name, partition.Index, node, string.Join(", ", sources), copied.Batches);

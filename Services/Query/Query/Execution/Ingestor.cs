@@ -12,7 +12,7 @@ public sealed record IngestOutcome(long Rows, int Partitions, bool Duplicate);
 /// twice. A copy that misses the batch is recorded stale in the catalog and is not read until it catches up
 /// (<see cref="CatchUp"/>); a partition that no copy took fails the ingest (send the same batch again).
 /// </summary>
-public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantNodes nodes, CatchUp catchUp)
+public sealed class Ingestor(CatalogClient catalog, NodeClient client, TenantNodes nodes, CatchUp catchUp)
 {
     public async Task<IngestOutcome> IngestAsync(Guid tenant, TableInfo table, string batchId, IReadOnlyList<object?[]> rows, string token, CancellationToken cancellationToken)
     {
@@ -49,7 +49,7 @@ public sealed class Ingestor(MetadataCatalog catalog, NodeClient client, TenantN
             return (Partition: share.Key, Rows: stored.Max(s => s.Result!.Inserted), Duplicate: stored.All(s => s.Result!.Duplicate), fresh?.Stats,
                 Missed: (IReadOnlyList<string>)[.. answers.Where(a => a.Result is null).Select(a => a.Node)]);
         }));
-        await catalog.RecordIngestAsync(tenant, table.Name, [.. outcomes.Select(o => (o.Partition, o.Stats, o.Missed))], cancellationToken);
+        await catalog.RecordIngestAsync(token, table.Name, [.. outcomes.Select(o => new PartitionIngested(o.Partition, o.Stats, o.Missed))], cancellationToken);
         return new IngestOutcome(outcomes.Sum(o => o.Rows), outcomes.Length, outcomes.Length > 0 && outcomes.All(o => o.Duplicate));
     }
 }

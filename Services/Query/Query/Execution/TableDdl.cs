@@ -7,24 +7,24 @@ namespace Platform.Query.Execution;
 /// the catalog, and the drop is replayed there before a table of that name is read from it: at the next CREATE of the
 /// name, or, when the node is still down then (its copies of the new table start stale), by <see cref="CatchUp"/>.
 /// </summary>
-public sealed class TableDdl(MetadataCatalog catalog, NodeClient client, TenantNodes nodes)
+public sealed class TableDdl(CatalogClient catalog, NodeClient client, TenantNodes nodes)
 {
     /// <summary>Adds the table to the catalog; false when the tenant has one of that name.</summary>
-    public async Task<bool> CreateAsync(Guid tenant, TableInfo table, string token, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(TableInfo table, string token, CancellationToken cancellationToken)
     {
-        var (done, missed) = await DropOnAsync(await catalog.MissedDropsAsync(tenant, table.Name, cancellationToken), table.Name, token, cancellationToken);
+        var (done, missed) = await DropOnAsync(await catalog.MissedDropsAsync(token, table.Name, cancellationToken), table.Name, token, cancellationToken);
         if (done.Count > 0)
         {
-            await catalog.RecordDropsAsync(tenant, table.Name, [], done, cancellationToken);
+            await catalog.RecordDropsAsync(token, table.Name, [], done, cancellationToken);
         }
 
-        return await catalog.CreateAsync(tenant, table, nodes.Names, missed, cancellationToken);
+        return await catalog.CreateAsync(token, table, nodes.Names, missed, cancellationToken);
     }
 
     /// <summary>Removes the table from the catalog and its rows from the nodes; false when the tenant has no table of that name.</summary>
-    public async Task<bool> DropAsync(Guid tenant, string name, string token, CancellationToken cancellationToken)
+    public async Task<bool> DropAsync(string name, string token, CancellationToken cancellationToken)
     {
-        if (!await catalog.DropAsync(tenant, name, cancellationToken))
+        if (!await catalog.DropAsync(token, name, cancellationToken))
         {
             return false;
         }
@@ -32,7 +32,7 @@ public sealed class TableDdl(MetadataCatalog catalog, NodeClient client, TenantN
         var (_, missed) = await DropOnAsync(nodes.Names, name, token, cancellationToken);
         if (missed.Count > 0)
         {
-            await catalog.RecordDropsAsync(tenant, name, missed, [], cancellationToken);
+            await catalog.RecordDropsAsync(token, name, missed, [], cancellationToken);
         }
 
         return true;

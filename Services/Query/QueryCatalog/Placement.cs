@@ -1,4 +1,4 @@
-namespace Platform.Query.Catalog;
+namespace Platform.QueryCatalog;
 
 /// <summary>
 /// Where a partition's two copies live: partition i on nodes i and i+1 (mod the node count). Every table places the same

@@ -1,6 +1,6 @@
 using Platform.Postgres;
 
-namespace Platform.Query.Catalog;
+namespace Platform.QueryCatalog;
 
 /// <summary>querydb migrations, applied in order at startup (append only): the metadata catalog.</summary>
 internal static class QuerySchema

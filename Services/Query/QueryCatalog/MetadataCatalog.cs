@@ -4,18 +4,19 @@ using Platform.Postgres;
 using PgSql = Platform.Postgres.Sql;
 using Platform.Query.Contracts;
 
-namespace Platform.Query.Catalog;
+namespace Platform.QueryCatalog;
 
 /// <summary>
 /// The metadata catalog: a tenant's tables, their partitions' placement and statistics, in querydb under row-level
-/// security (every call runs in the tenant's transaction, so another tenant's tables do not exist).
+/// security (every call runs in the tenant's transaction, so another tenant's tables do not exist). The tenant is the
+/// one the caller's token names (<see cref="CatalogEndpoints"/>).
 /// </summary>
 public sealed class MetadataCatalog(NpgsqlDataSource database)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The named tables with their partitions; names not in the catalog are absent from the answer.</summary>
-    public async Task<IReadOnlyDictionary<string, TableInfo>> FindAsync(Guid tenant, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CatalogTable>> FindAsync(Guid tenant, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
         // On every query: one round trip.
         var rows = await TenantTransaction.ReadAsync(database, tenant, PgSql.BatchCommand("""
@@ -24,33 +25,29 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
             WHERE t.name = ANY($1) ORDER BY t.name, p.partition
             """, (object)names.ToArray()), // one parameter, the array (not the params array itself)
             reader => (Name: reader.GetString(0), Columns: reader.GetString(1), Method: reader.GetString(2), Key: reader.GetString(3), Partitions: reader.GetInt32(4), Bounds: reader.GetString(5),
-                Partition: new PartitionInfo(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8),
+                Partition: new CatalogPartition(reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetFieldValue<string[]>(8),
                     reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<PartitionStats>(reader.GetString(9), Json), reader.GetInt64(10))),
             cancellationToken);
-        return rows.GroupBy(r => r.Name).ToDictionary(g => g.Key, g =>
+        return [.. rows.GroupBy(r => r.Name).Select(g =>
         {
             var table = g.First();
-            var columns = JsonSerializer.Deserialize<List<ColumnSchema>>(table.Columns, Json)!;
-            return new TableInfo(table.Name, [.. columns.Select(c => new TableColumn(c.Name, TableInfo.ParseType(c.Type)))], table.Method, table.Key, table.Partitions,
+            return new CatalogTable(table.Name, JsonSerializer.Deserialize<List<ColumnSchema>>(table.Columns, Json)!, table.Method, table.Key, table.Partitions,
                 JsonSerializer.Deserialize<List<string>>(table.Bounds, Json)!, [.. g.Select(r => r.Partition)]);
-        });
+        })];
     }
-
-    public async Task<TableInfo?> FindAsync(Guid tenant, string name, CancellationToken cancellationToken)
-        => (await FindAsync(tenant, [name], cancellationToken)).GetValueOrDefault(name);
 
     /// <summary>
     /// Adds a table and places its partitions; false when the tenant has one of that name. The copies on
     /// <paramref name="unready"/> nodes (down, with an earlier table of the name perhaps still on them) start stale.
     /// </summary>
-    public async Task<bool> CreateAsync(Guid tenant, TableInfo table, IReadOnlyList<string> nodes, IReadOnlyCollection<string> unready, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(Guid tenant, CatalogTable table, IReadOnlyList<string> nodes, IReadOnlyCollection<string> unready, CancellationToken cancellationToken)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
         var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
         batch.BatchCommands.Add(PgSql.BatchCommand("""
             INSERT INTO query_tables (tenant_id, name, columns, method, partition_column, partitions, bounds)
             VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING
-            """, tenant, table.Name, Jsonb(table.Schema), table.Method, table.PartitionColumn, table.Partitions, Jsonb(table.Bounds)));
+            """, tenant, table.Name, Jsonb(table.Columns), table.Method, table.PartitionColumn, table.Partitions, Jsonb(table.Bounds)));
         for (var partition = 0; partition < table.Partitions; partition++)
         {
             var placed = Placement.NodesFor(partition, nodes).ToArray();
@@ -119,7 +116,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     /// What an ingest left in each partition it reached: fresh statistics (null when only a stale copy took the batch: the
     /// old ones stay), and the copies that missed the batch (not read until they catch up). One transaction for the batch.
     /// </summary>
-    public async Task RecordIngestAsync(Guid tenant, string table, IReadOnlyList<(int Partition, PartitionStats? Stats, IReadOnlyList<string> Missed)> partitions, CancellationToken cancellationToken)
+    public async Task RecordIngestAsync(Guid tenant, string table, IReadOnlyList<PartitionIngested> partitions, CancellationToken cancellationToken)
     {
         await using var scope = await TenantTransaction.BeginAsync(database, tenant, cancellationToken);
         await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
