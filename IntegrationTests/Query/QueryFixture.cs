@@ -34,11 +34,11 @@ public sealed class QueryFixture : PlatformFixture
     }
 
     /// <summary>Sends one statement; the answer as it came.</summary>
-    public async Task<HttpResponseMessage> SendAsync(string sql, string? token = null, int? timeoutMs = null)
+    public async Task<HttpResponseMessage> SendAsync(string sql, string? token = null, int? timeoutMs = null, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/query") { Content = JsonContent.Create(new { sql, timeoutMs }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? User.AccessToken);
-        return await Gateway.SendAsync(request);
+        return await Gateway.SendAsync(request, cancellationToken);
     }
 
     /// <summary>Runs one statement that must succeed; its JSON answer.</summary>
@@ -98,6 +98,16 @@ public sealed class QueryFixture : PlatformFixture
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/tables?name={Uri.EscapeDataString(table)}");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await client.SendAsync(request);
+    }
+
+    /// <summary>One metric of a tenant node from its Prometheus text at <c>/metrics</c>, summed over its series (0 when it has none yet).</summary>
+    public async Task<double> NodeMetricAsync(int node, string name)
+    {
+        using var client = App.CreateHttpClient($"nodes-{node}");
+        var text = await client.GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is ' ' or '{')
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>A fragment sent straight to one tenant node, skipping the operation node, with the given token.</summary>

@@ -132,4 +132,25 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
         var next = await query.QueryAsync($"SELECT count(*) FROM {table}");
         Assert.Equal(30_000, next.GetProperty("rows")[0][0].GetInt64());
     }
+
+    [Fact]
+    public async Task The_fragments_of_a_query_past_its_budget_are_stopped_in_the_nodes_engines()
+    {
+        const string running = "platform_query_node_fragments_running", cancelled = "platform_query_node_fragments_cancelled_total";
+        var table = $"endless_{Guid.NewGuid():N}"[..16];
+        await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v BIGINT) PARTITION BY HASH (id) PARTITIONS 3");
+        await query.LoadAsync(table, QueryFixture.Csv("id,v", Enumerable.Range(1, 30_000).Select(i => $"{i},{i % 7}")));
+        async Task<double> SumAsync(string metric) => (await Task.WhenAll(Enumerable.Range(0, 3).Select(n => query.NodeMetricAsync(n, metric)))).Sum();
+        var cancelledBefore = await SumAsync(cancelled);
+
+        // Three sides of 30 000 rows: 2.7e13 combinations on the nodes (the modulo keeps the engine from turning the filter
+        // into a hash join on c.id), which no engine finishes unless it is stopped. The two broadcast sides are gathered in
+        // well under the budget, so what the budget cuts off is the nodes' partial aggregates.
+        using var endless = await query.SendAsync($"SELECT count(*), sum(a.v * b.id * c.v % 7) FROM {table} a CROSS JOIN {table} b CROSS JOIN {table} c WHERE (a.v * b.id + c.id) % 1009 = 17",
+            timeoutMs: 10_000);
+        await endless.AssertProblemAsync(504, "query-timeout");
+
+        await Eventually.ReturnsAsync(async () => (Running: await SumAsync(running), Cancelled: await SumAsync(cancelled) - cancelledBefore),
+            m => m.Running == 0 && m.Cancelled >= 1, TimeSpan.FromSeconds(20), "every fragment of the query stopped in its node's engine");
+    }
 }

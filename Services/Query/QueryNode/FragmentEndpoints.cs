@@ -5,7 +5,10 @@ using Platform.ServiceDefaults.Problems;
 
 namespace Platform.QueryNode;
 
-/// <summary><c>POST /fragments</c>: the operation node's SQL over the caller's tenant's partitions here, answered as Arrow.</summary>
+/// <summary>
+/// <c>POST /fragments</c>: the operation node's SQL over the caller's tenant's partitions here, answered as Arrow. A
+/// fragment whose caller goes away is interrupted in the engine (counted in <see cref="NodeTelemetry"/>).
+/// </summary>
 internal static class FragmentEndpoints
 {
     public static void MapFragmentEndpoints(this WebApplication app) => app.MapPost("/fragments", RunAsync).RequireAuthorization()
@@ -53,6 +56,22 @@ internal static class FragmentEndpoints
             return Problem.Validation(errors);
         }
 
+        try
+        {
+            return await RunFragmentAsync(request, reads, inputs, context, databases, loggers);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DuckDBException && ct.IsCancellationRequested)
+        {
+            // The caller went away (its budget ran out, or its client left): the engine was interrupted and nobody reads an answer.
+            NodeTelemetry.Cancelled.Add(1);
+            return Results.Empty;
+        }
+    }
+
+    private static async Task<IResult> RunFragmentAsync(FragmentRequest request, List<(FragmentTable Table, IReadOnlyList<ColumnSchema> Columns)> reads,
+        IReadOnlyList<FragmentInput> inputs, HttpContext context, TenantDatabases databases, ILoggerFactory loggers)
+    {
+        var ct = context.RequestAborted;
         var database = databases.For(context.User.GetTenantId());
         await using var connection = database.Connect();
         // One snapshot across every partition the fragment reads; rolled back at the end, so a fragment changes nothing.
@@ -70,6 +89,14 @@ internal static class FragmentEndpoints
             return Problem.Of(400, e is InvalidDataException ? ProblemTypes.Validation : ProblemTypes.InvalidQuery, "The fragment's relations could not be made", e.Message);
         }
 
-        return await ArrowAnswer.SendAsync(context, connection, FragmentRelations.WithTables(request.Sql, reads, database.Tables), loggers.CreateLogger("Platform.QueryNode.Fragments"));
+        NodeTelemetry.Running.Add(1);
+        try
+        {
+            return await ArrowAnswer.SendAsync(context, connection, FragmentRelations.WithTables(request.Sql, reads, database.Tables), loggers.CreateLogger("Platform.QueryNode.Fragments"));
+        }
+        finally
+        {
+            NodeTelemetry.Running.Add(-1);
+        }
     }
 }
