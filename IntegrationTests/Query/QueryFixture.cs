@@ -100,15 +100,15 @@ public sealed class QueryFixture : PlatformFixture
         return await client.SendAsync(request);
     }
 
-    /// <summary>One metric of a tenant node from its Prometheus text at <c>/metrics</c>, summed over its series (0 when it has none yet).</summary>
-    public async Task<double> NodeMetricAsync(int node, string name)
+    /// <summary>One metric of the tenant nodes from their Prometheus text at <c>/metrics</c>, summed over every series of the three (0 where there is none yet).</summary>
+    public async Task<double> NodesMetricAsync(string name) => (await Task.WhenAll(Enumerable.Range(0, 3).Select(async node =>
     {
         using var client = App.CreateHttpClient($"nodes-{node}");
         var text = await client.GetStringAsync("/metrics");
         return text.Split('\n')
             .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is ' ' or '{')
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    }))).Sum();
 
     /// <summary>A fragment sent straight to one tenant node, skipping the operation node, with the given token.</summary>
     public async Task<HttpResponseMessage> FragmentAsync(int node, string sql, string token)

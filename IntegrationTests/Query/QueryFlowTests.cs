@@ -136,45 +136,50 @@ public sealed class QueryFlowTests(QueryFixture query, ITestOutputHelper output)
     [Fact]
     public async Task The_fragments_of_a_query_past_its_budget_are_stopped_in_the_nodes_engines()
     {
-        const string running = "platform_query_node_fragments_running", cancelled = "platform_query_node_fragments_cancelled_total";
         var table = $"endless_{Guid.NewGuid():N}"[..16];
         await query.QueryAsync($"CREATE TABLE {table} (id BIGINT, v BIGINT) PARTITION BY HASH (id) PARTITIONS 3");
         await query.LoadAsync(table, QueryFixture.Csv("id,v", Enumerable.Range(1, 30_000).Select(i => $"{i},{i % 7}")));
-        async Task<double> SumAsync(string metric) => (await Task.WhenAll(Enumerable.Range(0, 3).Select(n => query.NodeMetricAsync(n, metric)))).Sum();
-        var cancelledBefore = await SumAsync(cancelled);
 
         // Three sides of 30 000 rows: 2.7e13 combinations on the nodes (the modulo keeps the engine from turning the filter
         // into a hash join on c.id), which no engine finishes unless it is stopped. The two broadcast sides are gathered in
         // well under the budget, so what the budget cuts off is the nodes' partial aggregates.
-        using var endless = await query.SendAsync($"SELECT count(*), sum(a.v * b.id * c.v % 7) FROM {table} a CROSS JOIN {table} b CROSS JOIN {table} c WHERE (a.v * b.id + c.id) % 1009 = 17",
-            timeoutMs: 10_000);
-        await endless.AssertProblemAsync(504, "query-timeout");
-
-        await Eventually.ReturnsAsync(async () => (Running: await SumAsync(running), Cancelled: await SumAsync(cancelled) - cancelledBefore),
-            m => m.Running == 0 && m.Cancelled >= 1, TimeSpan.FromSeconds(20), "every fragment of the query stopped in its node's engine");
+        await FragmentsStopAsync(async () =>
+        {
+            using var endless = await query.SendAsync($"SELECT count(*), sum(a.v * b.id * c.v % 7) FROM {table} a CROSS JOIN {table} b CROSS JOIN {table} c WHERE (a.v * b.id + c.id) % 1009 = 17",
+                timeoutMs: 10_000);
+            await endless.AssertProblemAsync(504, "query-timeout");
+        });
     }
 
     [Fact]
     public async Task The_fragments_of_a_query_whose_client_goes_away_are_stopped_in_the_nodes_engines()
     {
-        const string running = "platform_query_node_fragments_running", cancelled = "platform_query_node_fragments_cancelled_total";
         var table = $"dropped_{Guid.NewGuid():N}"[..16];
         await query.QueryAsync($"CREATE TABLE {table} (k BIGINT, v BIGINT) PARTITION BY HASH (k) PARTITIONS 3");
         await query.LoadAsync(table, QueryFixture.Csv("k,v", Enumerable.Range(1, 30_000).Select(i => $"{i % 3},{i % 7}")));
-        async Task<double> SumAsync(string metric) => (await Task.WhenAll(Enumerable.Range(0, 3).Select(n => query.NodeMetricAsync(n, metric)))).Sum();
-        var cancelledBefore = await SumAsync(cancelled);
 
         // Three copies of one table joined on its partition column, which holds three values: co-located, so the nodes'
         // only fragments are these joins (nothing is gathered first), and 10 000 rows of each value make 1e12 triples
         // per partition, which no engine finishes unless it is stopped.
-        using var client = new CancellationTokenSource();
-        var abandoned = query.SendAsync($"SELECT count(*), sum(a.v + b.v + c.v) FROM {table} a JOIN {table} b ON a.k = b.k JOIN {table} c ON b.k = c.k",
-            timeoutMs: 300_000, cancellationToken: client.Token);
-        await Eventually.ReturnsAsync(() => SumAsync(running), n => n >= 1, TimeSpan.FromSeconds(60), "the query's fragments in the nodes' engines");
-        await client.CancelAsync(); // the client goes away: the gateway drops its call upstream, the operation node its fragments
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        await FragmentsStopAsync(async () =>
+        {
+            using var client = new CancellationTokenSource();
+            var abandoned = query.SendAsync($"SELECT count(*), sum(a.v + b.v + c.v) FROM {table} a JOIN {table} b ON a.k = b.k JOIN {table} c ON b.k = c.k",
+                timeoutMs: 300_000, cancellationToken: client.Token);
+            await Eventually.ReturnsAsync(() => query.NodesMetricAsync(Running), n => n >= 1, TimeSpan.FromSeconds(60), "the query's fragments in the nodes' engines");
+            await client.CancelAsync(); // the client goes away: the gateway drops its call upstream, the operation node its fragments
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        });
+    }
 
-        await Eventually.ReturnsAsync(async () => (Running: await SumAsync(running), Cancelled: await SumAsync(cancelled) - cancelledBefore),
-            m => m.Running == 0 && m.Cancelled >= 1, TimeSpan.FromSeconds(20), "every fragment of the abandoned query stopped in its node's engine");
+    private const string Running = "platform_query_node_fragments_running", Cancelled = "platform_query_node_fragments_cancelled_total";
+
+    /// <summary>Runs <paramref name="endlessQuery"/> (it starts fragments that never end, and cuts them off), then waits until none runs on any node and at least one was cancelled.</summary>
+    private async Task FragmentsStopAsync(Func<Task> endlessQuery)
+    {
+        var cancelledBefore = await query.NodesMetricAsync(Cancelled);
+        await endlessQuery();
+        await Eventually.ReturnsAsync(async () => (Running: await query.NodesMetricAsync(Running), Cancelled: await query.NodesMetricAsync(Cancelled) - cancelledBefore),
+            m => m.Running == 0 && m.Cancelled >= 1, TimeSpan.FromSeconds(20), "every fragment of the query stopped in its node's engine");
     }
 }

@@ -106,7 +106,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
         await using var command = PgSql.Command(scope.Connection, scope.Transaction, """
             UPDATE query_partitions SET stale = array_remove(stale, $4), stats = COALESCE($6::jsonb, stats)
             WHERE table_name = $1 AND partition = $2 AND tenant_id = $3 AND misses = $5 AND $4 = ANY(stale)
-            """, table, partition, tenant, node, misses, stats is null ? DBNull.Value : Jsonb(stats));
+            """, table, partition, tenant, node, misses, JsonbOrNull(stats));
         var marked = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         await scope.Transaction.CommitAsync(cancellationToken);
         return marked;
@@ -126,7 +126,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
                 UPDATE query_partitions SET stats = COALESCE($4::jsonb, stats), stale = ARRAY(SELECT DISTINCT unnest(stale || $5::text[])),
                   misses = misses + sign(cardinality($5::text[]))
                 WHERE table_name = $1 AND partition = $2 AND tenant_id = $3
-                """, table, partition, tenant, stats is null ? DBNull.Value : Jsonb(stats), missed.ToArray()));
+                """, table, partition, tenant, JsonbOrNull(stats), missed.ToArray()));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -134,4 +134,7 @@ public sealed class MetadataCatalog(NpgsqlDataSource database)
     }
 
     private static string Jsonb<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    /// <summary>Statistics as a jsonb parameter; SQL NULL (not JSON null) when there are none, so <c>COALESCE</c> keeps the old ones.</summary>
+    private static object JsonbOrNull(PartitionStats? stats) => stats is null ? DBNull.Value : Jsonb(stats);
 }

@@ -105,7 +105,7 @@ public sealed class CatalogClient(HttpClient http)
             var status = (int)response.StatusCode;
             throw status is 401 or 403
                 ? new QueryFailedException(status, $"The metadata catalog refused the token ({status}).")
-                : new QueryFailedException(status >= 500 ? 503 : 400, $"The metadata catalog answered {status}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                : new QueryFailedException(status >= 500 ? 503 : 400, $"The metadata catalog answered {status}: {await NodeClient.ProblemDetailAsync(response, cancellationToken)}");
         }
     }
 }

@@ -80,10 +80,11 @@ public sealed class CatchUp(CatalogClient catalog, NodeClient client, TenantNode
             {
                 // A fresh copy that answers is the source. When every copy is stale (each missed a batch another took),
                 // all of them together are: a copy holding every batch of every other holds every batch acknowledged.
-                var merge = !partition.Readable.Any(nodes.IsUp);
-                IReadOnlyList<string> sources = !merge ? [partition.Readable.First(nodes.IsUp)]
-                    : partition.Readable.Any() || !partition.Nodes.All(n => nodes.IsUp(n) && !undropped.Contains(n)) ? [] // wait for the fresh copy or the others
-                    : [.. partition.Nodes.Where(n => n != node)];
+                var fresh = partition.Readable.FirstOrDefault(nodes.IsUp);
+                var merge = !partition.Readable.Any();
+                IReadOnlyList<string> sources = fresh is not null ? [fresh]
+                    : merge && partition.Nodes.All(n => nodes.IsUp(n) && !undropped.Contains(n)) ? [.. partition.Nodes.Where(n => n != node)]
+                    : []; // the fresh copy, or one of the others, does not answer yet
                 if (sources.Count == 0)
                 {
                     continue;

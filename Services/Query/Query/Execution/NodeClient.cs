@@ -116,7 +116,8 @@ public sealed class NodeClient(IHttpClientFactory clients, TenantNodes nodes)
         }
     }
 
-    private static async Task<string> ProblemDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The <c>detail</c> of a problem+json answer (the whole body when it is not one): what a service said was wrong.</summary>
+    internal static async Task<string> ProblemDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         try
